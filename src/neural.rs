@@ -1,0 +1,284 @@
+//! The neural n-gram model: one linear layer `W` of shape `[V^context, V]`, read as log-counts,
+//! trained by gradient descent. `05_one_hot_and_softmax` builds the forward pass,
+//! `06_gradient_descent` trains it; exercises E01 and E04-E06 reuse it with other settings.
+
+use tch::{Kind, Tensor};
+
+use crate::error::{non_negative, Error, Result};
+use crate::model::LanguageModel;
+use crate::ngram::{context_rows, Dataset};
+use crate::vocab::Vocab;
+
+/// How the loss is computed. All four give the same loss and gradient (to float rounding);
+/// they differ in speed, and `OneHot` is the lecture's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The lecture: `one_hot(xs) @ W`, `exp`, normalize, `-probs[arange(n), ys].log().mean()`.
+    OneHot,
+    /// E04: pick rows of `W` (`W[xs]`) instead of multiplying by a one-hot matrix.
+    Index,
+    /// E05: rows of `W` and torch's fused `cross_entropy` on the logits.
+    CrossEntropy,
+    /// E06: the loss from the count matrix alone, `-(N * log_softmax(W)).sum() / N.sum()`.
+    Counts,
+}
+
+/// The training settings; the defaults are the lecture's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// Gradient-descent steps (lecture: 100).
+    pub steps: usize,
+    /// Learning rate (lecture: 50, large because the net is tiny and the loss smooth).
+    pub lr: f64,
+    /// Weight of the `(W**2).mean()` term, which pulls `W` to 0 like smoothing (lecture: 0.01).
+    pub reg: f64,
+    /// How the loss is computed.
+    pub method: Method,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            steps: 100,
+            lr: 50.0,
+            reg: 0.01,
+            method: Method::OneHot,
+        }
+    }
+}
+
+/// A neural n-gram model: `logits = one_hot(xs) @ W`, `probs = softmax(logits)`.
+#[derive(Debug)]
+pub struct NeuralModel {
+    vocab: Vocab,
+    context: usize,
+    /// The weights `[V^context, V]`, with `requires_grad`.
+    pub w: Tensor,
+}
+
+impl NeuralModel {
+    /// `W` drawn from a standard normal with torch's generator seeded by `seed`, as the
+    /// lecture's `torch.randn((27, 27), generator=g, requires_grad=True)`.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for context 0 or too long.
+    pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<Self> {
+        let rows = context_rows(vocab, context)? as i64;
+        tch::manual_seed(seed);
+        let w = Tensor::f_randn([rows, vocab.len() as i64], (Kind::Float, tch::Device::Cpu))?
+            .f_set_requires_grad(true)?; // (V^n, V)
+        Ok(NeuralModel {
+            vocab: vocab.clone(),
+            context,
+            w,
+        })
+    }
+
+    /// A model around given weights `[V^context, V]`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `w` does not match the vocabulary.
+    pub fn from_weights(vocab: &Vocab, w: Tensor) -> Result<Self> {
+        let v = vocab.len() as i64;
+        let size = w.size();
+        let mut context = 0;
+        let mut rows = 1;
+        while size.len() == 2 && rows < size[0] {
+            rows *= v;
+            context += 1;
+        }
+        if size.len() != 2 || size[1] != v || rows != size[0] || context == 0 {
+            return Err(Error::Shape {
+                what: "weights",
+                expected: format!("[{v}^n, {v}]"),
+                got: format!("{size:?}"),
+                hint: "the weights must come from a model with this vocabulary",
+            });
+        }
+        let w = w
+            .f_to_kind(Kind::Float)?
+            .f_detach()?
+            .f_set_requires_grad(true)?;
+        Ok(NeuralModel {
+            vocab: vocab.clone(),
+            context,
+            w,
+        })
+    }
+
+    /// The logits of each example, the lecture's way: `one_hot(xs).float() @ W`, `(n, V)`.
+    pub fn logits(&self, xs: &Tensor) -> Result<Tensor> {
+        let xenc = xs.f_one_hot(self.w.size()[0])?.f_to_kind(Kind::Float)?; // (n, V^c)
+        Ok(xenc.f_matmul(&self.w)?) // (n, V^c) @ (V^c, V) -> (n, V)
+    }
+
+    /// The loss of one forward pass on `data` with `method`, plus `reg * (W**2).mean()`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the dataset does not match the model.
+    pub fn loss(&self, data: &Dataset, reg: f64, method: Method) -> Result<Tensor> {
+        let mut pass = Pass::new(self, data, method)?;
+        pass.loss(&self.w, reg)
+    }
+
+    /// Trains with plain gradient descent and returns the loss of every step, measured before
+    /// that step's update (what the lecture prints).
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a negative or non-finite learning rate or regularization,
+    /// [`Error::Shape`] when the dataset does not match the model.
+    pub fn train(&mut self, data: &Dataset, cfg: &TrainConfig) -> Result<Vec<f64>> {
+        self.train_with(data, cfg, &mut |_, _| {})
+    }
+
+    /// [`NeuralModel::train`], calling `on_step(step, loss)` after every step (for progress).
+    ///
+    /// # Errors
+    /// As [`NeuralModel::train`].
+    pub fn train_with(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        on_step: &mut dyn FnMut(usize, f64),
+    ) -> Result<Vec<f64>> {
+        let lr = non_negative("learning rate", cfg.lr)?;
+        let reg = non_negative("regularization", cfg.reg)?;
+        let mut pass = Pass::new(self, data, cfg.method)?;
+        let mut losses = Vec::with_capacity(cfg.steps);
+        for step in 0..cfg.steps {
+            // forward pass
+            let loss = pass.loss(&self.w, reg)?;
+            let value = loss.f_double_value(&[])?;
+            // backward pass
+            self.w.zero_grad();
+            loss.f_backward()?;
+            // update: W.data += -lr * W.grad
+            tch::no_grad(|| -> Result<()> {
+                let grad = self.w.grad();
+                let _ = self.w.f_add_(&grad.f_mul_scalar(-lr)?)?;
+                Ok(())
+            })?;
+            losses.push(value);
+            on_step(step, value);
+        }
+        Ok(losses)
+    }
+}
+
+/// What a training step needs besides `W`, made once before the loop: the one-hot matrix,
+/// `arange(n)`, or the count matrix, depending on the method.
+struct Pass<'a> {
+    data: &'a Dataset,
+    method: Method,
+    xenc: Option<Tensor>,
+    arange: Option<Tensor>,
+    counts: Option<(Tensor, f64)>,
+}
+
+impl<'a> Pass<'a> {
+    fn new(model: &NeuralModel, data: &'a Dataset, method: Method) -> Result<Pass<'a>> {
+        if data.vocab_len != model.vocab.len() || data.context != model.context {
+            return Err(Error::Shape {
+                what: "dataset",
+                expected: format!(
+                    "vocabulary {} and context {}",
+                    model.vocab.len(),
+                    model.context
+                ),
+                got: format!("vocabulary {} and context {}", data.vocab_len, data.context),
+                hint: "build the dataset with the model's vocabulary and context",
+            });
+        }
+        let n = data.len() as i64;
+        let mut pass = Pass {
+            data,
+            method,
+            xenc: None,
+            arange: None,
+            counts: None,
+        };
+        match method {
+            Method::OneHot => {
+                let xenc = data.xs.f_one_hot(data.rows())?.f_to_kind(Kind::Float)?; // (n, V^c)
+                pass.xenc = Some(xenc);
+                pass.arange = Some(Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?);
+            }
+            Method::Index => {
+                pass.arange = Some(Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?);
+            }
+            Method::CrossEntropy => {}
+            Method::Counts => {
+                let counts = data.counts()?.f_to_kind(Kind::Float)?; // (V^c, V)
+                let total = counts.f_sum(Kind::Double)?.double_value(&[]);
+                pass.counts = Some((counts, total));
+            }
+        }
+        Ok(pass)
+    }
+
+    fn loss(&mut self, w: &Tensor, reg: f64) -> Result<Tensor> {
+        let data_loss = match self.method {
+            Method::OneHot | Method::Index => {
+                let logits = match &self.xenc {
+                    Some(xenc) => xenc.f_matmul(w)?, // (n, V^c) @ (V^c, V) -> (n, V)
+                    None => w.f_index_select(0, &self.data.xs)?, // W[xs]: (n, V)
+                };
+                let counts = logits.f_exp()?; // counts, equivalent to N
+                let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?; // (n, V) / (n, 1)
+                let arange = self.arange.as_ref().map(Tensor::shallow_clone);
+                probs
+                    .f_index(&[arange, Some(self.data.ys.shallow_clone())])? // (n,)
+                    .f_log()?
+                    .f_mean(Kind::Float)?
+                    .f_neg()?
+            }
+            Method::CrossEntropy => {
+                let logits = w.f_index_select(0, &self.data.xs)?; // (n, V)
+                logits.f_cross_entropy_loss::<Tensor>(
+                    &self.data.ys,
+                    None,
+                    tch::Reduction::Mean,
+                    -100,
+                    0.0,
+                )?
+            }
+            Method::Counts => {
+                let (counts, total) = self.counts.as_ref().expect("made in Pass::new");
+                let logp = w.f_log_softmax(1, Kind::Float)?; // (V^c, V)
+                counts
+                    .f_mul(&logp)?
+                    .f_sum(Kind::Float)?
+                    .f_div_scalar(-total)?
+            }
+        };
+        let penalty = w
+            .f_pow_tensor_scalar(2)?
+            .f_mean(Kind::Float)?
+            .f_mul_scalar(reg)?;
+        Ok(data_loss.f_add(&penalty)?)
+    }
+}
+
+impl LanguageModel for NeuralModel {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context(&self) -> usize {
+        self.context
+    }
+    fn next_probs(&self, row: i64) -> Result<Tensor> {
+        tch::no_grad(|| {
+            let logits = self.w.f_get(row)?; // one_hot(row) @ W is row `row` of W: (V,)
+            let counts = logits.f_exp()?;
+            Ok(counts.f_div(&counts.f_sum(Kind::Float)?)?)
+        })
+    }
+    fn probs(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
+        tch::no_grad(|| {
+            let probs = self.w.f_index_select(0, xs)?.f_softmax(1, Kind::Float)?; // (n, V)
+            Ok(probs
+                .f_gather(1, &ys.f_unsqueeze(1)?, false)?
+                .f_squeeze_dim(1)?)
+        })
+    }
+}

@@ -1,0 +1,290 @@
+//! Counting n-grams and the count model: the bigram counts `N` of `01_counting_bigrams`, the
+//! probabilities `P` of `03_sampling_and_broadcasting`, and, with `context = 2`, the trigram
+//! model of exercise `e01_trigram`.
+//!
+//! A context of `n` characters is numbered as a base-`V` number, so the counts of any n-gram
+//! model fit one `[V^n, V]` matrix: row = context, column = next character.
+
+use std::collections::HashMap;
+
+use tch::{Kind, Tensor};
+
+use crate::error::{non_negative, Error, Result};
+use crate::model::LanguageModel;
+use crate::vocab::Vocab;
+
+/// The most rows a model may have (`V^context`): beyond this the count matrix stops fitting
+/// comfortably in memory.
+const MAX_ELEMENTS: usize = 1 << 28;
+
+/// Number of context rows, `V^context`, checked against memory.
+///
+/// # Errors
+/// [`Error::Param`] for context 0, or a context so long that `V^(context+1)` counts would not fit.
+pub fn context_rows(vocab: &Vocab, context: usize) -> Result<usize> {
+    if context == 0 {
+        return Err(Error::param(
+            "context",
+            0,
+            "a model needs at least one character of context",
+            "use context 1 for the bigram model, 2 for the trigram",
+        ));
+    }
+    let v = vocab.len();
+    let mut rows: usize = 1;
+    for _ in 0..context {
+        rows = rows.saturating_mul(v);
+    }
+    if rows.saturating_mul(v) > MAX_ELEMENTS {
+        return Err(Error::param(
+            "context",
+            context,
+            "the count matrix V^(context+1) would not fit in memory",
+            "use a shorter context or a smaller vocabulary",
+        ));
+    }
+    Ok(rows)
+}
+
+/// The training examples of an n-gram model: `xs` holds the context of each example as a row
+/// index (for the bigram, simply the previous character), `ys` the character that follows.
+/// For the names and context 1 that is the lecture's 228,146 bigrams.
+pub struct Dataset {
+    /// Context row of each example, `[n]` Int64.
+    pub xs: Tensor,
+    /// Next character of each example, `[n]` Int64.
+    pub ys: Tensor,
+    /// Characters of context (1 = bigram).
+    pub context: usize,
+    /// Vocabulary size `V`.
+    pub vocab_len: usize,
+}
+
+impl Dataset {
+    /// Builds `(xs, ys)` from `words`, framing each with `context` `.` tokens in front and one
+    /// behind, as the lecture's `chs = ['.'] + list(w) + ['.']`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownChar`] for a character outside `vocab`; [`Error::Param`] for a bad context.
+    pub fn new(words: &[String], vocab: &Vocab, context: usize) -> Result<Dataset> {
+        let (xs, ys) = examples(words, vocab, context)?;
+        Ok(Dataset {
+            xs: Tensor::from_slice(&xs),
+            ys: Tensor::from_slice(&ys),
+            context,
+            vocab_len: vocab.len(),
+        })
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.xs.size()[0] as usize
+    }
+
+    /// True when there are no examples (never, for a non-empty word list).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of context rows, `V^context`.
+    pub fn rows(&self) -> i64 {
+        (self.vocab_len as i64).pow(self.context as u32)
+    }
+
+    /// The count matrix `[V^context, V]` of the examples: how often each next character
+    /// follows each context.
+    pub fn counts(&self) -> Result<Tensor> {
+        let v = self.vocab_len as i64;
+        let flat = self.xs.f_mul_scalar(v)?.f_add(&self.ys)?;
+        Ok(flat
+            .f_bincount::<Tensor>(None, self.rows() * v)?
+            .f_to_kind(Kind::Int)?
+            .f_view([self.rows(), v])?)
+    }
+}
+
+impl std::fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head = |t: &Tensor| -> Vec<i64> {
+            Vec::try_from(t.narrow(0, 0, t.size()[0].min(8))).unwrap_or_default()
+        };
+        write!(
+            f,
+            "Dataset {{ examples: {}, context: {}, xs: {:?}.., ys: {:?}.. }}",
+            self.len(),
+            self.context,
+            head(&self.xs),
+            head(&self.ys)
+        )
+    }
+}
+
+/// The `(context row, next character)` pairs of all words, as plain vectors.
+///
+/// # Errors
+/// As [`Dataset::new`].
+pub fn examples(words: &[String], vocab: &Vocab, context: usize) -> Result<(Vec<i64>, Vec<i64>)> {
+    let rows = context_rows(vocab, context)?;
+    let v = vocab.len();
+    let mut xs = Vec::with_capacity(words.len() * 8);
+    let mut ys = Vec::with_capacity(words.len() * 8);
+    for w in words {
+        let ids = vocab.encode(w, context)?;
+        for win in ids.windows(context + 1) {
+            let row = win[..context].iter().fold(0, |acc, &i| acc * v + i);
+            debug_assert!(row < rows);
+            xs.push(row as i64);
+            ys.push(win[context] as i64);
+        }
+    }
+    Ok((xs, ys))
+}
+
+/// The n-gram counts as an `Int32` tensor of shape `[V; context + 1]`: `[27, 27]` for bigrams,
+/// where `N[i, j]` counts how often character `j` follows character `i`.
+///
+/// Counted in plain Rust in one pass, then turned into one tensor.
+///
+/// # Errors
+/// As [`Dataset::new`].
+pub fn count_ngrams(words: &[String], vocab: &Vocab, context: usize) -> Result<Tensor> {
+    let rows = context_rows(vocab, context)?;
+    let v = vocab.len();
+    let mut counts = vec![0i32; rows * v];
+    for w in words {
+        let ids = vocab.encode(w, context)?;
+        for win in ids.windows(context + 1) {
+            let cell = win.iter().fold(0, |acc, &i| acc * v + i);
+            counts[cell] += 1;
+        }
+    }
+    let shape = vec![v as i64; context + 1];
+    Ok(Tensor::from_slice(&counts).f_view(shape.as_slice())?)
+}
+
+/// The bigram counts `N`, `[V, V]` Int32: [`count_ngrams`] with one character of context.
+///
+/// # Errors
+/// As [`Dataset::new`].
+pub fn count_bigrams(words: &[String], vocab: &Vocab) -> Result<Tensor> {
+    count_ngrams(words, vocab, 1)
+}
+
+/// The lecture's first counting cells: a dictionary of bigrams with `<S>` and `<E>` marking
+/// start and end, sorted by count, most common first (ties keep first-seen order, as Python's
+/// stable `sorted` does).
+pub fn bigram_dict(words: &[String]) -> Vec<((String, String), usize)> {
+    let mut seen: HashMap<(String, String), (usize, usize)> = HashMap::new();
+    for w in words {
+        let chs: Vec<String> = std::iter::once("<S>".to_string())
+            .chain(w.chars().map(String::from))
+            .chain(std::iter::once("<E>".to_string()))
+            .collect();
+        for pair in chs.windows(2) {
+            let order = seen.len();
+            seen.entry((pair[0].clone(), pair[1].clone()))
+                .or_insert((0, order))
+                .0 += 1;
+        }
+    }
+    let mut items: Vec<_> = seen.into_iter().collect();
+    items.sort_by_key(|(_, (count, order))| (std::cmp::Reverse(*count), *order));
+    items
+        .into_iter()
+        .map(|(k, (count, _))| (k, count))
+        .collect()
+}
+
+/// Probabilities from counts with add-`smoothing` ("fake counts"), by broadcast row
+/// normalization: `P = (N + k).float(); P /= P.sum(1, keepdim=True)`.
+/// `counts` is `[rows, V]` (or `[V; n + 1]`, flattened to rows).
+///
+/// # Errors
+/// [`Error::Param`] for a negative or non-finite `smoothing`.
+pub fn probs_from_counts(counts: &Tensor, smoothing: f64) -> Result<Tensor> {
+    let smoothing = non_negative("smoothing", smoothing)?;
+    let v = *counts.size().last().unwrap_or(&0);
+    let p = counts
+        .f_view([-1, v])?
+        .f_to_kind(Kind::Float)?
+        .f_add_scalar(smoothing)?; // (rows, V)
+    let sums = p.f_sum_dim_intlist(1, true, Kind::Float)?; // (rows, 1)
+    Ok(p.f_div(&sums)?) // (rows, V) / (rows, 1) broadcasts over columns
+}
+
+/// The counting model: next-character probabilities are normalized (smoothed) counts.
+#[derive(Debug)]
+pub struct CountModel {
+    vocab: Vocab,
+    context: usize,
+    smoothing: f64,
+    /// Counts `[V^context, V]`, Int32.
+    pub counts: Tensor,
+    /// Probabilities `[V^context, V]`, Float; every row sums to 1.
+    pub probs: Tensor,
+}
+
+impl CountModel {
+    /// Counts the n-grams of `words` and normalizes them with add-`smoothing`.
+    ///
+    /// # Errors
+    /// As [`count_ngrams`] and [`probs_from_counts`].
+    pub fn fit(words: &[String], vocab: &Vocab, context: usize, smoothing: f64) -> Result<Self> {
+        let counts = count_ngrams(words, vocab, context)?;
+        Self::from_counts(counts, vocab, smoothing)
+    }
+
+    /// A model from counts already made, `[V; context + 1]` or `[V^context, V]`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if the counts do not match the vocabulary.
+    pub fn from_counts(counts: Tensor, vocab: &Vocab, smoothing: f64) -> Result<Self> {
+        let v = vocab.len() as i64;
+        let numel: i64 = counts.size().iter().product();
+        let mut context = 0;
+        let mut rows = 1;
+        while rows * v < numel {
+            rows *= v;
+            context += 1;
+        }
+        if context == 0 || rows * v != numel {
+            return Err(Error::Shape {
+                what: "counts",
+                expected: format!("[{v}^n, {v}] for a vocabulary of {v}"),
+                got: format!("{:?}", counts.size()),
+                hint: "count with the same vocabulary you pass here",
+            });
+        }
+        let counts = counts.f_view([rows, v])?;
+        let probs = probs_from_counts(&counts, smoothing)?;
+        Ok(CountModel {
+            vocab: vocab.clone(),
+            context,
+            smoothing,
+            counts,
+            probs,
+        })
+    }
+
+    /// The add-k smoothing this model was made with.
+    pub fn smoothing(&self) -> f64 {
+        self.smoothing
+    }
+}
+
+impl LanguageModel for CountModel {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn context(&self) -> usize {
+        self.context
+    }
+    fn next_probs(&self, row: i64) -> Result<Tensor> {
+        Ok(self.probs.f_get(row)?)
+    }
+    fn probs(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
+        Ok(self
+            .probs
+            .f_index(&[Some(xs.shallow_clone()), Some(ys.shallow_clone())])?)
+    }
+}

@@ -1,0 +1,134 @@
+//! The vocabulary: the lecture's `stoi` and `itos`, with `.` = 0 and the sorted characters after.
+//! Built in `01_counting_bigrams`, used everywhere after.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// The token that marks both the start and the end of a word (index 0).
+pub const BOUNDARY: char = '.';
+
+/// Characters to indices and back, built from the data exactly as the lecture does:
+/// `chars = sorted(set(''.join(words)))`, `stoi = {s: i + 1}`, `stoi['.'] = 0`.
+/// Any alphabet works: uppercase, accents, CJK and emoji are characters like any other.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Vocab {
+    itos: Vec<char>,
+    stoi: BTreeMap<char, usize>,
+}
+
+impl Vocab {
+    /// Builds the vocabulary of `words`.
+    ///
+    /// # Errors
+    /// [`Error::NoWords`] for an empty list, [`Error::BoundaryInWord`] if a word holds `.`.
+    pub fn from_words(words: &[String]) -> Result<Vocab> {
+        if words.is_empty() {
+            return Err(Error::NoWords {
+                what: "the word list".to_string(),
+            });
+        }
+        let mut chars = std::collections::BTreeSet::new();
+        for (i, w) in words.iter().enumerate() {
+            if w.contains(BOUNDARY) {
+                return Err(Error::BoundaryInWord {
+                    line: i + 1,
+                    word: w.chars().take(40).collect(),
+                });
+            }
+            chars.extend(w.chars());
+        }
+        Ok(Vocab::from_sorted(chars.into_iter()))
+    }
+
+    /// Rebuilds a vocabulary from its characters in index order (as [`Vocab::as_string`] gives),
+    /// e.g. when loading a saved model.
+    ///
+    /// # Errors
+    /// [`Error::Param`] if `.` is not first or a character repeats.
+    pub fn from_chars(chars: &str) -> Result<Vocab> {
+        let itos: Vec<char> = chars.chars().collect();
+        let set: std::collections::BTreeSet<char> = itos.iter().copied().collect();
+        if itos.first() != Some(&BOUNDARY) || set.len() != itos.len() {
+            return Err(Error::param(
+                "vocabulary",
+                chars,
+                "it must start with '.' and hold each character once",
+                "build it with Vocab::from_words",
+            ));
+        }
+        Ok(Vocab::from_sorted(itos.into_iter().skip(1)))
+    }
+
+    fn from_sorted(chars: impl Iterator<Item = char>) -> Vocab {
+        let itos: Vec<char> = std::iter::once(BOUNDARY).chain(chars).collect();
+        let stoi = itos.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        Vocab { itos, stoi }
+    }
+
+    /// Number of tokens, `.` included (27 for the names).
+    pub fn len(&self) -> usize {
+        self.itos.len()
+    }
+
+    /// Always false: a vocabulary holds at least `.`.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The index of a character: the lecture's `stoi[ch]`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownChar`] if `ch` is not in the vocabulary.
+    pub fn stoi(&self, ch: char) -> Result<usize> {
+        self.stoi.get(&ch).copied().ok_or(Error::UnknownChar {
+            ch,
+            len: self.len(),
+        })
+    }
+
+    /// The character of an index: the lecture's `itos[i]`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownIndex`] if `i` is out of range.
+    pub fn itos(&self, i: i64) -> Result<char> {
+        usize::try_from(i)
+            .ok()
+            .and_then(|u| self.itos.get(u).copied())
+            .ok_or(Error::UnknownIndex {
+                index: i,
+                len: self.len(),
+            })
+    }
+
+    /// The token indices of a word framed by `context` boundary tokens in front and one behind:
+    /// `emma` with context 1 gives `[0, 5, 13, 13, 1, 0]` (`. e m m a .`).
+    ///
+    /// # Errors
+    /// [`Error::UnknownChar`] for a character outside the vocabulary.
+    pub fn encode(&self, word: &str, context: usize) -> Result<Vec<usize>> {
+        let mut ids = vec![0; context];
+        for ch in word.chars() {
+            ids.push(self.stoi(ch)?);
+        }
+        ids.push(0);
+        Ok(ids)
+    }
+
+    /// All characters in index order, `.` first: `".abc...z"`.
+    pub fn as_string(&self) -> String {
+        self.itos.iter().collect()
+    }
+
+    /// The characters in index order.
+    pub fn chars(&self) -> &[char] {
+        &self.itos
+    }
+}
+
+impl fmt::Debug for Vocab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Vocab({} tokens: {:?})", self.len(), self.as_string())
+    }
+}
