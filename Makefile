@@ -1,0 +1,50 @@
+# makemore: `make lab` to learn, `make test` to check. Both run `setup` first (idempotent).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+JUPYTER := $(VENV)/bin/jupyter
+PORT ?= 8888
+
+.PHONY: setup data lab notebooks test reference test-rust test-notebooks bench site clean-evcxr
+
+## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
+setup:
+	@bash scripts/setup.sh
+
+## data: fetch data/names.txt and check its sha256
+data:
+	@bash data/fetch.sh
+
+## lab: JupyterLab on notebooks/ with the "Rust (makemore)" kernel, on 127.0.0.1, token auth on
+lab: setup
+	$(JUPYTER) lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+## notebooks: re-execute every notebook top to bottom and save it with its outputs
+notebooks: setup
+	$(PY) tests/notebooks.py --write
+
+## reference: run the lecture's Python code on the same torch -> target/reference.json
+reference: target/reference.json
+target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
+	@mkdir -p target
+	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
+
+## test: format, lints, Rust tests (golden values from the Python reference), notebooks
+test: setup reference test-rust test-notebooks
+
+test-rust:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo test
+
+test-notebooks:
+	$(PY) tests/notebooks.py --check
+
+## bench: the lecture's Python against the crate, side by side, with ratios
+bench: setup reference
+	bash scripts/bench.sh
+
+## clean-evcxr: forget the kernel's pre-warmed build dirs (setup makes them again)
+clean-evcxr:
+	rm -rf target/evcxr

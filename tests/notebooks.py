@@ -1,0 +1,204 @@
+"""Runs the notebooks headless on the project kernel and checks them.
+
+    python tests/notebooks.py --check [NAME ...]   # run, check outputs, compare with committed
+    python tests/notebooks.py --write [NAME ...]   # run and save the outputs into the notebooks
+
+--check fails on: an error output, a panic (evcxr reports a panicked cell as ok, so stream
+outputs are scanned for 'panicked at'), a timeout, a key value that differs from the lecture's
+Python reference (target/reference.json), or text outputs that differ from the committed ones
+(lines with timings are ignored). It prints per-cell latencies: the median and the slowest.
+"""
+import argparse
+import copy
+import json
+import math
+import pathlib
+import re
+import statistics
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / 'notebooks'
+REF = ROOT / 'target' / 'reference.json'
+KERNEL = 'rust-makemore'
+# Output lines that hold a measured time or speed: they differ from run to run.
+TIMING = re.compile(r'(\d+(\.\d+)?\s*(ms|µs|us|ns|s)\b|\d+(\.\d+)?x faster|per step|faster)', re.I)
+
+
+def text_of(cell):
+    """All text a cell shows: stream output, plain-text results, error text."""
+    out = []
+    for o in cell.get('outputs', []):
+        if o['output_type'] == 'stream':
+            out.append(o['text'])
+        elif o['output_type'] in ('execute_result', 'display_data'):
+            out.append(o.get('data', {}).get('text/plain', ''))
+        elif o['output_type'] == 'error':
+            out.append('\n'.join(o.get('traceback', [])) + o.get('evalue', ''))
+    return ''.join(out)
+
+
+def normalized(cell):
+    lines = text_of(cell).splitlines()
+    return [l.rstrip() for l in lines if not TIMING.search(l) and 'Compiling' not in l]
+
+
+def mimes(cell):
+    return sorted({m for o in cell.get('outputs', []) for m in o.get('data', {})})
+
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=900, startup_timeout=180,
+                            allow_errors=True, record_timing=True,
+                            resources={'metadata': {'path': str(NB_DIR)}})
+    t = time.time()
+    client.execute()
+    wall = time.time() - t
+    latencies = []
+    for cell in nb.cells:
+        ex = cell.get('metadata', {}).get('execution', {})
+        if cell.cell_type == 'code' and 'iopub.execute_input' in ex and 'shell.execute_reply' in ex:
+            from dateutil import parser
+            a = parser.isoparse(ex['iopub.execute_input'])
+            b = parser.isoparse(ex['shell.execute_reply'])
+            latencies.append(((b - a).total_seconds(), cell.source.splitlines()[0][:50]))
+    return nb, wall, latencies
+
+
+def problems_in(nb):
+    """Errors and panics, with the cell they happened in."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != 'code':
+            continue
+        for o in cell.outputs:
+            if o['output_type'] == 'error':
+                found.append(f'cell {i}: error {o.get("ename")}: {o.get("evalue")}')
+            if o['output_type'] == 'stream' and 'panicked at' in o['text']:
+                found.append(f'cell {i}: panicked: {o["text"][:300]}')
+            if o['output_type'] == 'stream' and o['name'] == 'stderr' and re.search(r'^Error', o['text'], re.M):
+                found.append(f'cell {i}: {o["text"][:300]}')
+    counts = [c.execution_count for c in nb.cells if c.cell_type == 'code']
+    if counts != list(range(1, len(counts) + 1)):
+        found.append(f'execution counts are not 1..n: {counts}')
+    return found
+
+
+# ---- key values, checked against the lecture's Python on the same torch -----------------------
+
+def numbers_after(text, label):
+    """The floats printed after `label` (e.g. 'nll = 2.4546')."""
+    return [float(x) for x in re.findall(re.escape(label) + r'\s*(-?[\d.]+(?:e-?\d+)?|inf)', text)]
+
+
+def expect_number(errors, text, label, want, tol, name):
+    got = numbers_after(text, label)
+    if not got:
+        errors.append(f'{name}: no "{label}" value in the output')
+    elif not any(math.isclose(g, want, abs_tol=tol) for g in got):
+        errors.append(f'{name}: "{label}" is {got}, the reference says {want} (tolerance {tol})')
+
+
+def expect_strings(errors, text, strings, name, what):
+    missing = [s for s in strings if s not in text]
+    if missing:
+        errors.append(f'{name}: {what} {missing} not in the output')
+
+
+def key_checks(name, nb, ref):
+    text = '\n'.join(text_of(c) for c in nb.cells if c.cell_type == 'code')
+    e = []
+    if name.startswith('01'):
+        expect_strings(e, text, [str(ref['n_words'])], name, 'number of words')
+        expect_strings(e, text, [f"({ref['min_len']}, {ref['max_len']})"], name, 'min and max length')
+        expect_strings(e, text, [f'"{w}"' for w in ref['first_words']], name, 'first words')
+        expect_strings(e, text, [f'(("{a}", "{b}"), {c})' for a, b, c in ref['top_bigrams']], name, 'top bigrams')
+    if name.startswith('02'):
+        if not any('image/png' in mimes(c) for c in nb.cells):
+            e.append(f'{name}: no image/png output (the heatmap)')
+    if name.startswith('03'):
+        expect_strings(e, text, ref['samples_unsmoothed'], name, 'samples')
+        for i, x in enumerate(ref['rand3']):
+            expect_number(e, text, f'p[{i}] = ', x, 1e-4, name)
+    if name.startswith('04'):
+        expect_strings(e, text, ref['samples_add1'], name, 'samples of the smoothed model')
+        expect_number(e, text, 'nll (float64) = ', ref['nll_add1_f64'], 1e-5, name)
+        expect_number(e, text, 'nll (float32 loop) = ', ref['nll_add1'], 1e-6, name)
+        expect_number(e, text, 'andrejq nll = ', ref['nll_andrejq_add1'], 1e-5, name)
+    if name.startswith('05'):
+        expect_number(e, text, 'average nll = ', ref['emma_loss'], 1e-5, name)
+    if name.startswith('06'):
+        expect_number(e, text, 'step 0: loss = ', ref['losses'][0], 1e-4, name)
+        expect_number(e, text, 'step 99: loss = ', ref['losses'][-1], 1e-4, name)
+        expect_number(e, text, 'emma step 4: loss = ', ref['emma_losses'][-1], 1e-5, name)
+        expect_strings(e, text, ref['samples_net'], name, 'samples of the trained net')
+    return e
+
+
+def compare_with_committed(name, committed, fresh):
+    """Text outputs of a fresh run must equal the committed ones, timing lines aside."""
+    errors = []
+    a = [c for c in committed.cells if c.cell_type == 'code']
+    b = [c for c in fresh.cells if c.cell_type == 'code']
+    for i, (x, y) in enumerate(zip(a, b)):
+        if normalized(x) != normalized(y):
+            errors.append(f'{name}: cell {i} output is stale; committed {normalized(x)[:5]} vs now '
+                          f'{normalized(y)[:5]} (hint: run `make notebooks` and commit)')
+        if mimes(x) != mimes(y):
+            errors.append(f'{name}: cell {i} shows {mimes(y)} now, {mimes(x)} committed')
+    return errors
+
+
+def clean_for_commit(nb):
+    for cell in nb.cells:
+        cell.metadata.pop('execution', None)
+    return nb
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--write', action='store_true', help='save the outputs into the notebooks')
+    ap.add_argument('--check', action='store_true', help='check outputs (the default)')
+    ap.add_argument('names', nargs='*', help='notebook names or prefixes (default: all)')
+    args = ap.parse_args()
+    ref = json.loads(REF.read_text()) if REF.exists() else None
+    if ref is None and not args.write:
+        sys.exit(f'{REF} is missing (hint: run `make reference`)')
+    paths = sorted(NB_DIR.glob('*.ipynb'))
+    if args.names:
+        paths = [p for p in paths if any(p.stem.startswith(n) for n in args.names)]
+    failures, failed, all_lat, t0 = [], 0, [], time.time()
+    for path in paths:
+        committed = nbformat.read(path, as_version=4)
+        nb, wall, lat = run(path)
+        all_lat += lat
+        errs = problems_in(nb)
+        if ref is not None:
+            errs += key_checks(path.stem, nb, ref)
+        if not args.write:
+            errs += compare_with_committed(path.stem, committed, nb)
+        slow = max(lat, default=(0, ''))
+        med = statistics.median(l for l, _ in lat) if lat else 0
+        print(f'{"FAIL" if errs else "ok  "} {path.stem}: {len(lat)} cells in {wall:.1f} s, '
+              f'median {med:.2f} s, slowest {slow[0]:.2f} s ({slow[1]!r})', flush=True)
+        for e in errs:
+            print('     ' + e, flush=True)
+        failures += errs
+        failed += bool(errs)
+        if args.write and not problems_in(nb):
+            nbformat.write(clean_for_commit(nb), path)
+    if all_lat:
+        lats = sorted(l for l, _ in all_lat)
+        print(f'cells: {len(lats)}, median latency {statistics.median(lats):.2f} s, '
+              f'slowest {lats[-1]:.2f} s; all notebooks {time.time() - t0:.0f} s')
+    print(f'notebooks: {len(paths) - failed} passed, {failed} failed')
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == '__main__':
+    main()
