@@ -109,3 +109,46 @@ impl Split {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_lines_crlf_and_trailing_newline() {
+        let w = parse_words("emma\r\n\r\nolivia\n  \nava\n").unwrap();
+        assert_eq!(w, vec!["emma", "olivia", "ava"]);
+        assert_eq!(parse_words("emma").unwrap(), vec!["emma"]);
+    }
+
+    #[test]
+    fn empty_text_and_boundary_characters_are_errors() {
+        assert!(matches!(parse_words(""), Err(Error::NoWords { .. })));
+        assert!(matches!(parse_words("\n \n"), Err(Error::NoWords { .. })));
+        let e = parse_words("emma\nst.john\n").unwrap_err();
+        assert!(matches!(e, Error::BoundaryInWord { line: 2, .. }), "{e}");
+    }
+
+    #[test]
+    fn read_words_reports_the_file() {
+        let e = read_words("/nonexistent/names.txt").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("/nonexistent/names.txt") && msg.contains("make data"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn split_is_deterministic_and_complete() {
+        let words: Vec<String> = (0..100).map(|i| format!("w{i}")).collect();
+        let a = Split::new(&words, 42);
+        assert_eq!(a, Split::new(&words, 42));
+        assert_eq!((a.train.len(), a.dev.len(), a.test.len()), (80, 10, 10));
+        let mut all: Vec<String> = [a.train, a.dev, a.test].concat();
+        all.sort();
+        let mut sorted = words.clone();
+        sorted.sort();
+        assert_eq!(all, sorted);
+    }
+}

@@ -32,7 +32,8 @@ pub fn context_rows(vocab: &Vocab, context: usize) -> Result<usize> {
     }
     let v = vocab.len();
     let mut rows: usize = 1;
-    for _ in 0..context {
+    // At most 64 factors: past that `rows` is saturated anyway, and a huge context can't hang.
+    for _ in 0..context.min(usize::BITS as usize) {
         rows = rows.saturating_mul(v);
     }
     if rows.saturating_mul(v) > MAX_ELEMENTS {
@@ -286,5 +287,72 @@ impl LanguageModel for CountModel {
         Ok(self
             .probs
             .f_index(&[Some(xs.shallow_clone()), Some(ys.shallow_clone())])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emma() -> (Vec<String>, Vocab) {
+        let w = vec!["emma".to_string()];
+        let v = Vocab::from_words(&w).unwrap(); // . a e m
+        (w, v)
+    }
+
+    #[test]
+    fn emma_gives_five_bigrams() {
+        let (w, v) = emma();
+        let (xs, ys) = examples(&w, &v, 1).unwrap();
+        // .e em mm ma a.
+        assert_eq!(xs, vec![0, 2, 3, 3, 1]);
+        assert_eq!(ys, vec![2, 3, 3, 1, 0]);
+        let n = count_bigrams(&w, &v).unwrap();
+        assert_eq!(n.size(), vec![4, 4]);
+        assert_eq!(n.kind(), Kind::Int);
+        assert_eq!(n.int64_value(&[3, 3]), 1);
+        assert_eq!(n.int64_value(&[0, 2]), 1);
+        assert_eq!(n.sum(Kind::Int64).int64_value(&[]), 5);
+    }
+
+    #[test]
+    fn trigram_contexts_are_base_v_numbers() {
+        let (w, v) = emma();
+        let (xs, ys) = examples(&w, &v, 2).unwrap();
+        // ..e .em emm mma ma.
+        assert_eq!(xs, vec![0, 2, 2 * 4 + 3, 3 * 4 + 3, 3 * 4 + 1]);
+        assert_eq!(ys, vec![2, 3, 3, 1, 0]);
+        let n = count_ngrams(&w, &v, 2).unwrap();
+        assert_eq!(n.size(), vec![4, 4, 4]);
+        let d = Dataset::new(&w, &v, 2).unwrap();
+        assert!(d.counts().unwrap().equal(&n.view([16, 4])));
+    }
+
+    #[test]
+    fn dictionary_counts_with_start_and_end() {
+        let w = vec!["emma".to_string(), "ma".to_string()];
+        let b = bigram_dict(&w);
+        assert_eq!(b[0], (("m".to_string(), "a".to_string()), 2));
+        assert_eq!(b[1], (("a".to_string(), "<E>".to_string()), 2));
+        assert_eq!(b.iter().map(|(_, c)| c).sum::<usize>(), 8);
+    }
+
+    #[test]
+    fn rows_sum_to_one_with_smoothing() {
+        let (w, v) = emma();
+        let m = CountModel::fit(&w, &v, 1, 1.0).unwrap();
+        let sums = m.probs.sum_dim_intlist(1, false, Kind::Float);
+        assert!(sums.allclose(
+            &Tensor::ones([4], (Kind::Float, tch::Device::Cpu)),
+            1e-6,
+            1e-6,
+            false
+        ));
+        // (N + 1) / rowsum: row '.' has counts [0, 0, 1, 0] -> [1, 1, 2, 1] / 5
+        assert!((m.probs.double_value(&[0, 2]) - 0.4).abs() < 1e-6);
+        assert!(probs_from_counts(&m.counts, -1.0).is_err());
+        assert!(probs_from_counts(&m.counts, f64::NAN).is_err());
+        assert!(context_rows(&v, 0).is_err());
+        assert!(context_rows(&v, 40).is_err());
     }
 }

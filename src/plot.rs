@@ -477,3 +477,52 @@ pub fn side_by_side(left: &Png, left_title: &str, right: &Png, right_title: &str
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heatmap_is_a_png_of_27_cells() {
+        let v = Vocab::from_chars(".abcdefghijklmnopqrstuvwxyz").unwrap();
+        let counts = Tensor::arange(27 * 27, (Kind::Int, tch::Device::Cpu)).view([27, 27]);
+        let png = heatmap(&counts, &v).unwrap();
+        assert_eq!((png.width, png.height), (864, 864));
+        assert_eq!(&png.bytes[1..4], b"PNG");
+        assert!(heatmap(&counts.narrow(0, 0, 5), &v).is_err());
+    }
+
+    #[test]
+    fn image_and_line_plot() {
+        let t = Tensor::eye(5, (Kind::Float, tch::Device::Cpu));
+        let img = image(&t).unwrap();
+        assert_eq!(img.width, img.height);
+        let s = Series::steps("loss", &[3.0, 2.5, 2.4]);
+        assert!(line_plot(std::slice::from_ref(&s), "t", "x", "y", false).is_ok());
+        assert!(line_plot(
+            &[Series::new("bad", vec![0.0], vec![1.0])],
+            "t",
+            "x",
+            "y",
+            true
+        )
+        .is_err());
+        assert!(line_plot(
+            &[Series::new("bad", vec![1.0, 2.0], vec![1.0])],
+            "t",
+            "x",
+            "y",
+            false
+        )
+        .is_err());
+        let both = side_by_side(&img, "a", &img, "b").unwrap();
+        assert!(both.width > 2 * img.width);
+    }
+
+    #[test]
+    fn save_into_a_missing_folder_is_an_error() {
+        let png = image(&Tensor::ones([2, 2], (Kind::Float, tch::Device::Cpu))).unwrap();
+        let e = png.save("/nonexistent-folder/x.png").unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+    }
+}
