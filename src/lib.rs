@@ -19,6 +19,7 @@ pub mod io;
 pub mod model;
 pub mod neural;
 pub mod ngram;
+pub mod persist;
 pub mod plot;
 pub mod vocab;
 
@@ -27,6 +28,7 @@ pub use error::{Error, Result};
 pub use model::{nll, nll_of, sample, LanguageModel};
 pub use neural::{Method, NeuralModel, TrainConfig};
 pub use ngram::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts, CountModel, Dataset};
+pub use persist::{save_counts, save_neural, Model};
 pub use plot::{heatmap, image, line_plot, side_by_side, Png, Series};
 pub use vocab::{Vocab, BOUNDARY};
 

@@ -36,7 +36,7 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
     let v = model.vocab().len();
     let context = model.context();
     context_rows(model.vocab(), context)?;
-    let mut names = Vec::with_capacity(n);
+    let mut names = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
         let mut window = vec![0usize; context];
         let mut out = String::new();
@@ -66,8 +66,14 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
 /// `-sum(log P[ix1, ix2]) / n` over every n-gram of every word.
 ///
 /// # Errors
-/// [`Error::UnknownChar`] for a character the model's vocabulary lacks.
+/// [`Error::UnknownChar`] for a character the model's vocabulary lacks, [`Error::NoWords`] for
+/// an empty list.
 pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
+    if words.is_empty() {
+        return Err(Error::NoWords {
+            what: "the word list".to_string(),
+        });
+    }
     let data = Dataset::new(words, model.vocab(), model.context())?;
     nll_of(model, &data)
 }

@@ -115,7 +115,8 @@ impl NeuralModel {
     /// The loss of one forward pass on `data` with `method`, plus `reg * (W**2).mean()`.
     ///
     /// # Errors
-    /// [`Error::Shape`] when the dataset does not match the model.
+    /// [`Error::Shape`] when the dataset does not match the model, [`Error::NoWords`] when it
+    /// is empty, [`Error::Param`] when `OneHot`'s one-hot matrix would not fit in memory.
     pub fn loss(&self, data: &Dataset, reg: f64, method: Method) -> Result<Tensor> {
         let mut pass = Pass::new(self, data, method)?;
         pass.loss(&self.w, reg)
@@ -126,7 +127,7 @@ impl NeuralModel {
     ///
     /// # Errors
     /// [`Error::Param`] for a negative or non-finite learning rate or regularization,
-    /// [`Error::Shape`] when the dataset does not match the model.
+    /// and as [`NeuralModel::loss`].
     pub fn train(&mut self, data: &Dataset, cfg: &TrainConfig) -> Result<Vec<f64>> {
         self.train_with(data, cfg, &mut |_, _| {})
     }
@@ -144,7 +145,7 @@ impl NeuralModel {
         let lr = non_negative("learning rate", cfg.lr)?;
         let reg = non_negative("regularization", cfg.reg)?;
         let mut pass = Pass::new(self, data, cfg.method)?;
-        let mut losses = Vec::with_capacity(cfg.steps);
+        let mut losses = Vec::with_capacity(cfg.steps.min(1 << 16));
         for step in 0..cfg.steps {
             // forward pass
             let loss = pass.loss(&self.w, reg)?;
@@ -169,11 +170,31 @@ impl NeuralModel {
 /// `arange(n)`, or the count matrix, depending on the method.
 struct Pass<'a> {
     data: &'a Dataset,
-    method: Method,
-    xenc: Option<Tensor>,
-    arange: Option<Tensor>,
-    counts: Option<(Tensor, f64)>,
+    prep: Prep,
 }
+
+/// The per-method part of a [`Pass`]: each method holds exactly what it uses.
+enum Prep {
+    /// `one_hot(xs)` `(n, V^c)` and `arange(n)`.
+    OneHot {
+        xenc: Tensor,
+        arange: Tensor,
+    },
+    /// `arange(n)`.
+    Index {
+        arange: Tensor,
+    },
+    CrossEntropy,
+    /// The count matrix `(V^c, V)` as floats, and its total.
+    Counts {
+        counts: Tensor,
+        total: f64,
+    },
+}
+
+/// The most elements the lecture's one-hot matrix `(n, V^context)` may have (4 GiB of floats):
+/// beyond this, [`Method::Index`] gives the same loss without making it.
+const MAX_ONE_HOT: i64 = 1 << 30;
 
 impl<'a> Pass<'a> {
     fn new(model: &NeuralModel, data: &'a Dataset, method: Method) -> Result<Pass<'a>> {
@@ -189,50 +210,50 @@ impl<'a> Pass<'a> {
                 hint: "build the dataset with the model's vocabulary and context",
             });
         }
+        if data.is_empty() {
+            return Err(Error::NoWords {
+                what: "the dataset".to_string(),
+            });
+        }
         let n = data.len() as i64;
-        let mut pass = Pass {
-            data,
-            method,
-            xenc: None,
-            arange: None,
-            counts: None,
-        };
-        match method {
+        let prep = match method {
             Method::OneHot => {
+                if n.saturating_mul(data.rows()) > MAX_ONE_HOT {
+                    return Err(Error::param(
+                        "examples x context rows",
+                        format!("{n} x {}", data.rows()),
+                        "the one-hot matrix would not fit in memory",
+                        "use Method::Index (`--method index`), which gives the same loss",
+                    ));
+                }
                 let xenc = data.xs.f_one_hot(data.rows())?.f_to_kind(Kind::Float)?; // (n, V^c)
-                pass.xenc = Some(xenc);
-                pass.arange = Some(Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?);
+                let arange = Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?;
+                Prep::OneHot { xenc, arange }
             }
-            Method::Index => {
-                pass.arange = Some(Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?);
-            }
-            Method::CrossEntropy => {}
+            Method::Index => Prep::Index {
+                arange: Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?,
+            },
+            Method::CrossEntropy => Prep::CrossEntropy,
             Method::Counts => {
                 let counts = data.counts()?.f_to_kind(Kind::Float)?; // (V^c, V)
-                let total = counts.f_sum(Kind::Double)?.double_value(&[]);
-                pass.counts = Some((counts, total));
+                let total = counts.f_sum(Kind::Double)?.f_double_value(&[])?;
+                Prep::Counts { counts, total }
             }
-        }
-        Ok(pass)
+        };
+        Ok(Pass { data, prep })
     }
 
     fn loss(&mut self, w: &Tensor, reg: f64) -> Result<Tensor> {
-        let data_loss = match self.method {
-            Method::OneHot | Method::Index => {
-                let logits = match &self.xenc {
-                    Some(xenc) => xenc.f_matmul(w)?, // (n, V^c) @ (V^c, V) -> (n, V)
-                    None => w.f_index_select(0, &self.data.xs)?, // W[xs]: (n, V)
-                };
-                let counts = logits.f_exp()?; // counts, equivalent to N
-                let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?; // (n, V) / (n, 1)
-                let arange = self.arange.as_ref().map(Tensor::shallow_clone);
-                probs
-                    .f_index(&[arange, Some(self.data.ys.shallow_clone())])? // (n,)
-                    .f_log()?
-                    .f_mean(Kind::Float)?
-                    .f_neg()?
+        let data_loss = match &self.prep {
+            Prep::OneHot { xenc, arange } => {
+                let logits = xenc.f_matmul(w)?; // (n, V^c) @ (V^c, V) -> (n, V)
+                mean_nll(&logits, arange, &self.data.ys)?
             }
-            Method::CrossEntropy => {
+            Prep::Index { arange } => {
+                let logits = w.f_index_select(0, &self.data.xs)?; // W[xs]: (n, V)
+                mean_nll(&logits, arange, &self.data.ys)?
+            }
+            Prep::CrossEntropy => {
                 let logits = w.f_index_select(0, &self.data.xs)?; // (n, V)
                 logits.f_cross_entropy_loss::<Tensor>(
                     &self.data.ys,
@@ -242,8 +263,7 @@ impl<'a> Pass<'a> {
                     0.0,
                 )?
             }
-            Method::Counts => {
-                let (counts, total) = self.counts.as_ref().expect("made in Pass::new");
+            Prep::Counts { counts, total } => {
                 let logp = w.f_log_softmax(1, Kind::Float)?; // (V^c, V)
                 counts
                     .f_mul(&logp)?
@@ -257,6 +277,17 @@ impl<'a> Pass<'a> {
             .f_mul_scalar(reg)?;
         Ok(data_loss.f_add(&penalty)?)
     }
+}
+
+/// The lecture's loss from logits: `exp`, normalize, `-probs[arange(n), ys].log().mean()`.
+fn mean_nll(logits: &Tensor, arange: &Tensor, ys: &Tensor) -> Result<Tensor> {
+    let counts = logits.f_exp()?; // counts, equivalent to N
+    let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?; // (n, V) / (n, 1)
+    Ok(probs
+        .f_index(&[Some(arange.shallow_clone()), Some(ys.shallow_clone())])? // (n,)
+        .f_log()?
+        .f_mean(Kind::Float)?
+        .f_neg()?)
 }
 
 impl LanguageModel for NeuralModel {

@@ -22,7 +22,8 @@ impl Vocab {
     /// Builds the vocabulary of `words`.
     ///
     /// # Errors
-    /// [`Error::NoWords`] for an empty list, [`Error::BoundaryInWord`] if a word holds `.`.
+    /// [`Error::NoWords`] for an empty list or one of empty words only, [`Error::BoundaryInWord`]
+    /// if a word holds `.`.
     pub fn from_words(words: &[String]) -> Result<Vocab> {
         if words.is_empty() {
             return Err(Error::NoWords {
@@ -39,6 +40,11 @@ impl Vocab {
             }
             chars.extend(w.chars());
         }
+        if chars.is_empty() {
+            return Err(Error::NoWords {
+                what: "the word list (all its words are empty)".to_string(),
+            });
+        }
         Ok(Vocab::from_sorted(chars.into_iter()))
     }
 
@@ -46,15 +52,15 @@ impl Vocab {
     /// e.g. when loading a saved model.
     ///
     /// # Errors
-    /// [`Error::Param`] if `.` is not first or a character repeats.
+    /// [`Error::Param`] if `.` is not first, a character repeats, or `.` is alone.
     pub fn from_chars(chars: &str) -> Result<Vocab> {
         let itos: Vec<char> = chars.chars().collect();
         let set: std::collections::BTreeSet<char> = itos.iter().copied().collect();
-        if itos.first() != Some(&BOUNDARY) || set.len() != itos.len() {
+        if itos.first() != Some(&BOUNDARY) || set.len() != itos.len() || itos.len() < 2 {
             return Err(Error::param(
                 "vocabulary",
                 chars,
-                "it must start with '.' and hold each character once",
+                "it must start with '.', hold each character once, and at least one more",
                 "build it with Vocab::from_words",
             ));
         }
@@ -72,7 +78,7 @@ impl Vocab {
         self.itos.len()
     }
 
-    /// Always false: a vocabulary holds at least `.`.
+    /// Always false: a vocabulary holds `.` and at least one character.
     pub fn is_empty(&self) -> bool {
         false
     }
