@@ -102,3 +102,44 @@ pub fn nll_of(model: &dyn LanguageModel, data: &Dataset) -> Result<f64> {
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ngram::CountModel;
+
+    #[test]
+    fn a_deterministic_model_spells_its_only_word() {
+        let w = vec!["abc".to_string()];
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
+        assert_eq!(sample(&m, 3, 1).unwrap(), vec!["abc.", "abc.", "abc."]);
+        // every bigram has probability 1: the loss is 0
+        assert!(nll(&m, &w).unwrap().abs() < 1e-12);
+    }
+
+    #[test]
+    fn nll_is_the_mean_of_minus_log_p() {
+        let w = vec!["ab".to_string(), "ba".to_string()];
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
+        // .a .b: 1/2 each; ab, ba: 1/2; a. b.: 1/2 -> every bigram has p = 1/2
+        assert!((nll(&m, &w).unwrap() - 2f64.ln()).abs() < 1e-6);
+        assert!(nll(&m, &["abz".to_string()]).is_err());
+    }
+
+    #[test]
+    fn unseen_row_without_smoothing_is_an_error_not_a_panic() {
+        let w = vec!["ab".to_string(), "c".to_string()];
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 2, 0.0).unwrap();
+        // '.c' then 'c.' rows exist; context 'ca' never does, but sampling only visits seen rows
+        assert!(sample(&m, 5, 3).is_ok());
+        let probs = m.probs.zeros_like();
+        let empty = CountModel::from_counts(probs.to_kind(Kind::Int), &v, 0.0).unwrap();
+        assert!(matches!(
+            sample(&empty, 1, 1),
+            Err(Error::BadRow { row: 0, .. })
+        ));
+    }
+}

@@ -313,3 +313,73 @@ impl LanguageModel for NeuralModel {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Vocab, Dataset) {
+        let w = vec!["emma".to_string(), "ava".to_string()];
+        let v = Vocab::from_words(&w).unwrap();
+        let d = Dataset::new(&w, &v, 1).unwrap();
+        (v, d)
+    }
+
+    #[test]
+    fn all_methods_give_the_same_loss_and_training() {
+        let (v, d) = setup();
+        let cfg = |method| TrainConfig {
+            steps: 20,
+            lr: 1.0,
+            reg: 0.01,
+            method,
+        };
+        let mut runs = Vec::new();
+        for method in [
+            Method::OneHot,
+            Method::Index,
+            Method::CrossEntropy,
+            Method::Counts,
+        ] {
+            let mut net = NeuralModel::new(&v, 1, 7).unwrap();
+            runs.push(net.train(&d, &cfg(method)).unwrap());
+        }
+        for run in &runs[1..] {
+            for (a, b) in runs[0].iter().zip(run) {
+                assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+            }
+        }
+        assert!(runs[0][19] < runs[0][0], "training lowers the loss");
+    }
+
+    #[test]
+    fn logits_of_one_hot_are_rows_of_w() {
+        let (v, d) = setup();
+        let net = NeuralModel::new(&v, 1, 1).unwrap();
+        let logits = net.logits(&d.xs).unwrap();
+        assert!(logits.equal(&net.w.index_select(0, &d.xs)));
+    }
+
+    #[test]
+    fn bad_hyperparameters_are_errors() {
+        let (v, d) = setup();
+        let mut net = NeuralModel::new(&v, 1, 1).unwrap();
+        for (lr, reg) in [
+            (-1.0, 0.0),
+            (f64::NAN, 0.0),
+            (1.0, -0.1),
+            (1.0, f64::INFINITY),
+        ] {
+            let cfg = TrainConfig {
+                steps: 1,
+                lr,
+                reg,
+                method: Method::OneHot,
+            };
+            assert!(matches!(net.train(&d, &cfg), Err(Error::Param { .. })));
+        }
+        let other = Dataset::new(&["emma".to_string()], &v, 2).unwrap();
+        assert!(net.train(&other, &TrainConfig::default()).is_err());
+        assert!(NeuralModel::new(&v, 0, 1).is_err());
+    }
+}

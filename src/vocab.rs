@@ -138,3 +138,55 @@ impl fmt::Debug for Vocab {
         write!(f, "Vocab({} tokens: {:?})", self.len(), self.as_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(ws: &[&str]) -> Vec<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn boundary_first_then_sorted_characters() {
+        let v = Vocab::from_words(&words(&["emma", "ava"])).unwrap();
+        assert_eq!(v.as_string(), ".aemv");
+        assert_eq!(v.stoi('.').unwrap(), 0);
+        assert_eq!(v.stoi('a').unwrap(), 1);
+        assert_eq!(v.itos(4).unwrap(), 'v');
+        assert_eq!(v.len(), 5);
+    }
+
+    #[test]
+    fn encode_frames_the_word() {
+        let v = Vocab::from_words(&words(&["emma"])).unwrap(); // . a e m
+        assert_eq!(v.encode("emma", 1).unwrap(), vec![0, 2, 3, 3, 1, 0]);
+        assert_eq!(v.encode("emma", 2).unwrap(), vec![0, 0, 2, 3, 3, 1, 0]);
+    }
+
+    #[test]
+    fn any_alphabet_works() {
+        let v = Vocab::from_words(&words(&["Zoë", "李白", "🙂a"])).unwrap();
+        assert_eq!(v.itos(0).unwrap(), '.');
+        assert_eq!(v.len(), 1 + 7);
+        assert_eq!(Vocab::from_chars(&v.as_string()).unwrap(), v);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let v = Vocab::from_words(&words(&["ab"])).unwrap();
+        assert!(matches!(
+            v.stoi('z'),
+            Err(Error::UnknownChar { ch: 'z', .. })
+        ));
+        assert!(matches!(
+            v.itos(3),
+            Err(Error::UnknownIndex { index: 3, .. })
+        ));
+        assert!(matches!(v.itos(-1), Err(Error::UnknownIndex { .. })));
+        let e = Vocab::from_words(&words(&["a.b"])).unwrap_err();
+        assert!(e.to_string().contains("hint:"), "{e}");
+        assert!(Vocab::from_words(&[]).is_err());
+        assert!(Vocab::from_chars("ab").is_err());
+    }
+}
