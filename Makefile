@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 JUPYTER := $(VENV)/bin/jupyter
 PORT ?= 8888
 
-.PHONY: setup data lab notebooks test reference test-rust test-notebooks bench site clean-evcxr
+.PHONY: setup data lab notebooks test reference test-rust test-notebooks test-browser test-site bench site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -30,8 +30,8 @@ target/reference.json: tests/reference/reference.py tests/reference/lecture.py d
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
 
-## test: format, lints, Rust tests (golden values from the Python reference), notebooks
-test: setup reference test-rust test-notebooks
+## test: format, lints, Rust tests (golden values from the Python reference), notebooks, browser, site
+test: setup reference test-rust test-notebooks test-browser test-site
 
 test-rust:
 	cargo fmt --check
@@ -40,6 +40,19 @@ test-rust:
 
 test-notebooks:
 	$(PY) tests/notebooks.py --check
+
+## test-browser: JupyterLab in headless chromium runs notebooks 02 and 06 through its UI
+##   (installs Debian's chromium and the pinned playwright-core when missing; SKIPPED if it cannot)
+test-browser: setup
+	bash tests/browser/run.sh
+
+test-site: site
+	$(PY) scripts/site.py --check
+
+## site: every executed notebook as HTML (images embedded) plus an index -> target/site/
+site:
+	@[ -x $(PY) ] || { echo "site: no $(PY): run make setup first" >&2; exit 1; }
+	$(PY) scripts/site.py
 
 ## bench: the lecture's Python against the crate, side by side, with ratios
 bench: setup reference
