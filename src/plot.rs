@@ -183,6 +183,12 @@ fn matrix(t: &Tensor, what: &'static str) -> Result<(usize, usize, Vec<f64>)> {
 /// Pixel size of one heatmap cell: 27 cells of 32 px fit JupyterLab's output area.
 const CELL: u32 = 32;
 
+/// The smallest cell [`heatmap_sized`] writes labels in; smaller cells show colour only.
+const MIN_LABELLED_CELL: u32 = 24;
+
+/// The largest cell [`heatmap_sized`] draws.
+const MAX_CELL: u32 = 128;
+
 /// The lecture's heatmap: one cell per bigram, coloured by its value on the `Blues` scale,
 /// labelled with the two characters and the value (an integer for counts, two decimals for
 /// probabilities). `values` is `[V, V]` for the vocabulary `vocab`.
@@ -190,6 +196,25 @@ const CELL: u32 = 32;
 /// # Errors
 /// [`Error::Shape`] when `values` is not `[V, V]`; [`Error::Plot`] when no font is found.
 pub fn heatmap(values: &Tensor, vocab: &Vocab) -> Result<Png> {
+    heatmap_sized(values, vocab, CELL)
+}
+
+/// [`heatmap`] with cells of `cell_px` pixels (`heatmap` uses 32). Labels shrink with the cell;
+/// cells under 24 px show colour only, so two heatmaps of 15 px fit side by side in
+/// JupyterLab's ~830 px output area (E06 puts `softmax(W)` beside `P` this way).
+///
+/// # Errors
+/// [`Error::Param`] for a cell size outside 1..=128; otherwise as [`heatmap`].
+pub fn heatmap_sized(values: &Tensor, vocab: &Vocab, cell_px: u32) -> Result<Png> {
+    if !(1..=MAX_CELL).contains(&cell_px) {
+        return Err(Error::param(
+            "cell size",
+            cell_px,
+            "a heatmap cell must be 1 to 128 pixels",
+            "use 32 (the default of `heatmap`), or 15 for two heatmaps side by side",
+        ));
+    }
+    let cell = cell_px;
     let (rows, cols, vals) = matrix(values, "heatmap values")?;
     let v = vocab.len();
     if rows != v || cols != v {
@@ -207,17 +232,21 @@ pub fn heatmap(values: &Tensor, vocab: &Vocab) -> Result<Png> {
         .fold(f64::MIN, f64::max)
         .max(f64::MIN_POSITIVE);
     let chars = vocab.chars();
-    let size = CELL * v as u32;
+    let size = cell * v as u32;
     draw(size, size, |root| {
-        let small = (FONT, 10).into_font();
+        // 10 px text in a 32 px cell, scaled with the cell
+        let small = (FONT, f64::from(cell) * 10.0 / 32.0).into_font();
         for i in 0..rows {
             for j in 0..cols {
                 let value = vals[i * cols + j];
                 let t = value / max;
-                let (x, y) = ((j as u32 * CELL) as i32, (i as u32 * CELL) as i32);
-                let rect = [(x, y), (x + CELL as i32, y + CELL as i32)];
+                let (x, y) = ((j as u32 * cell) as i32, (i as u32 * cell) as i32);
+                let rect = [(x, y), (x + cell as i32, y + cell as i32)];
                 root.draw(&Rectangle::new(rect, blues(t).filled()))
                     .map_err(|e| e.to_string())?;
+                if cell < MIN_LABELLED_CELL {
+                    continue;
+                }
                 // gray text as the lecture, white where the cell is too dark for gray
                 let color = if t > 0.45 {
                     WHITE
@@ -233,10 +262,10 @@ pub fn heatmap(values: &Tensor, vocab: &Vocab) -> Result<Png> {
                 } else {
                     format!("{value:.2}")
                 };
-                let cx = x + CELL as i32 / 2;
-                root.draw_text(&label, &style, (cx, y + 9))
+                let cx = x + cell as i32 / 2;
+                root.draw_text(&label, &style, (cx, y + (cell * 9 / 32) as i32))
                     .map_err(|e| e.to_string())?;
-                root.draw_text(&number, &style, (cx, y + 23))
+                root.draw_text(&number, &style, (cx, y + (cell * 23 / 32) as i32))
                     .map_err(|e| e.to_string())?;
             }
         }

@@ -137,6 +137,32 @@ def key_checks(name, nb, ref):
         expect_number(e, text, 'step 99: loss = ', ref['losses'][-1], 1e-4, name)
         expect_number(e, text, 'emma step 4: loss = ', ref['emma_losses'][-1], 1e-5, name)
         expect_strings(e, text, ref['samples_net'], name, 'samples of the trained net')
+    # the exercises
+    if name.startswith('e01'):
+        expect_number(e, text, 'trigram nll (float64) = ', ref['trigram_nll_add1_f64'], 1e-5, name)
+        expect_number(e, text, 'trigram nll (float32 loop) = ', ref['trigram_nll_add1'], 1e-5, name)
+    if name.startswith('e02'):
+        expect_strings(e, text, ['every word in exactly one part: true', 'same seed, same split: true',
+                                 'train 25626, dev 3203, test 3204'], name, 'split checks')
+    if name.startswith('e03'):
+        if sum('image/png' in mimes(c) for c in nb.cells) < 2:
+            e.append(f'{name}: fewer than two image/png outputs (the sweeps)')
+        expect_strings(e, text, ['best trigram smoothing on dev: ', 'best reg on dev: ',
+                                 'test loss, trigram counts'], name, 'choices and the test loss')
+    if name.startswith('e04'):
+        expect_strings(e, text, ['logits equal: true', 'loss equal: true', 'gradients allclose (float64): true'],
+                       name, 'equalities')
+        expect_number(e, text, 'step 99: loss = ', ref['losses'][-1], 1e-4, name)
+    if name.startswith('e05'):
+        expect_strings(e, text, ['loss and gradients equal to 1e-6: true', 'manual loss is finite: false',
+                                 'cross_entropy loss is finite: true'], name, 'equalities and overflow')
+        expect_number(e, text, 'step 99: loss = ', ref['losses'][-1], 1e-4, name)
+    if name.startswith('e06'):
+        expect_number(e, text, 'max step difference = ', 0.0, 1e-5, name)
+        expect_number(e, text, 'step 99: loss = ', ref['losses'][-1], 1e-4, name)
+        expect_strings(e, text, ['the net is above the counts: true'], name, 'the count model is the minimum')
+        if not any('image/png' in mimes(c) for c in nb.cells):
+            e.append(f'{name}: no image/png output (softmax(W) beside P)')
     return e
 
 

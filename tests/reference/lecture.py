@@ -138,15 +138,16 @@ def sample_net(W, itos, n, seed=SEED):
     return names
 
 
-def trigram_nll(words, stoi, smoothing=1):
-    """Exercise E01 by counting, written in the lecture's style: two characters of context."""
+def trigram_nll(words, stoi, smoothing=1, dtype=torch.float32):
+    """Exercise E01 by counting, written in the lecture's style: two characters of context.
+    `dtype` is P's: float32 as the lecture (the sum loses digits), float64 for the accurate loss."""
     V = len(stoi)
     N = torch.zeros((V, V, V), dtype=torch.int32)
     for w in words:
         chs = ['.', '.'] + list(w) + ['.']
         for ch1, ch2, ch3 in zip(chs, chs[1:], chs[2:]):
             N[stoi[ch1], stoi[ch2], stoi[ch3]] += 1
-    P = (N + smoothing).float()
+    P = (N + smoothing).to(dtype)
     P /= P.sum(2, keepdims=True)
     log_likelihood = 0.0
     n = 0
