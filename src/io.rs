@@ -1,8 +1,9 @@
 //! Writing files safely: into a temporary file beside the target, then renamed into place, so an
-//! error never leaves a half-written file.
+//! error never leaves a half-written file. Used by `Png::save` and the model files of `persist`.
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
 
@@ -11,13 +12,46 @@ use crate::error::{Error, Result};
 /// # Errors
 /// [`Error::Io`] naming the path when the folder is missing or not writable.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |tmp| {
+        let mut f = std::fs::File::create(tmp)?;
+        f.write_all(bytes)
+    })
+}
+
+/// Calls `write` to fill a temporary file in `path`'s folder, syncs it and renames it to `path`.
+/// On any error the temporary file is removed and `path` is left as it was.
+///
+/// # Errors
+/// [`Error::Io`] naming the path, with a hint when the folder is missing or not writable.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<()> {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let io_err = |source: std::io::Error| {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_string());
+    let tmp = dir.join(format!(
+        ".{name}.tmp{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    // Create the file first, so a missing folder is a plain io::Error whatever `write` does.
+    let result = std::fs::File::create(&tmp)
+        .and_then(|_| write(&tmp))
+        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|source| {
         let hint = if dir.is_dir() {
-            "check that the folder is writable".to_string()
+            "check that the folder is writable and that the path is not a folder".to_string()
         } else {
             format!(
                 "the folder {} does not exist: create it first",
@@ -30,20 +64,5 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             source,
             hint,
         }
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_string());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io_err)
+    })
 }

@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tch::{Kind, Tensor};
 
@@ -160,56 +159,12 @@ fn save(
     write_safetensors_atomic(path, &tensors)
 }
 
-/// Writes the tensors to a temporary file in `path`'s folder, then renames it to `path`;
-/// on any error the temporary file is removed.
+/// Writes the tensors through [`crate::io::write_atomic_with`]: a temporary file, renamed into
+/// place, removed on any error.
 fn write_safetensors_atomic(path: &Path, tensors: &[(&str, Tensor)]) -> Result<()> {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let io_err = |source: std::io::Error| {
-        let hint = if dir.is_dir() {
-            "check that the folder is writable and that the path is not a folder".to_string()
-        } else {
-            format!(
-                "the folder {} does not exist: create it first",
-                dir.display()
-            )
-        };
-        Error::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-            hint,
-        }
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".to_string());
-    let tmp = dir.join(format!(
-        ".{name}.tmp{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    // Create the file ourselves first, so a missing folder gives a plain io::Error.
-    let result = std::fs::File::create(&tmp)
-        .map_err(io_err)
-        .and_then(|_| {
-            Tensor::write_safetensors(tensors, &tmp)
-                .map_err(|e| io_err(std::io::Error::other(e.to_string())))
-        })
-        .and_then(|()| {
-            std::fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
-                .and_then(|()| std::fs::rename(&tmp, path))
-                .map_err(io_err)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::io::write_atomic_with(path, |tmp| {
+        Tensor::write_safetensors(tensors, tmp).map_err(|e| std::io::Error::other(e.to_string()))
+    })
 }
 
 /// FNV-1a (64 bit) over each tensor's name, kind, shape and bytes, in order.
