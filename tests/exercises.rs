@@ -8,26 +8,12 @@ use std::sync::Mutex;
 
 use makemore::tch::{Kind, Reduction, Tensor};
 use makemore::*;
-use serde_json::Value;
+
+mod common;
+use common::{reference, words};
 
 /// Torch's generator is global: tests that seed it take this lock.
 static RNG: Mutex<()> = Mutex::new(());
-
-fn reference() -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/reference.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e} (hint: run `make reference`, which runs the lecture's Python code)",
-            path.display()
-        )
-    });
-    serde_json::from_str(&text).expect("reference.json is valid JSON")
-}
-
-fn words() -> Vec<String> {
-    read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
-        .expect("data/names.txt (hint: run `make data`)")
-}
 
 /// The largest absolute difference between two tensors of the same shape.
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {

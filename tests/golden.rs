@@ -4,44 +4,9 @@
 
 use makemore::tch::Kind;
 use makemore::*;
-use serde_json::Value;
 
-fn reference() -> Value {
-    // MAKEMORE_REFERENCE points elsewhere, e.g. at a tampered copy to see these tests fail.
-    let path = std::env::var_os("MAKEMORE_REFERENCE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/reference.json")
-        });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e} (hint: run `make reference`, which runs the lecture's Python code)",
-            path.display()
-        )
-    });
-    serde_json::from_str(&text).expect("reference.json is valid JSON")
-}
-
-fn words() -> Vec<String> {
-    read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
-        .expect("data/names.txt (hint: run `make data`)")
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
+mod common;
+use common::{floats, reference, strings, words};
 
 #[test]
 fn dataset_matches_the_lecture() -> Result<()> {

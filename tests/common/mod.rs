@@ -1,0 +1,44 @@
+//! What the test files share: the Python reference values and the names.
+#![allow(dead_code)] // each test file uses a part
+
+use makemore::read_words;
+use serde_json::Value;
+
+/// The values the lecture's Python code computed on the same torch: target/reference.json,
+/// written by `make reference`.
+pub fn reference() -> Value {
+    // MAKEMORE_REFERENCE points elsewhere, e.g. at a tampered copy to see these tests fail.
+    let path = std::env::var_os("MAKEMORE_REFERENCE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/reference.json")
+        });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e} (hint: run `make reference`, which runs the lecture's Python code)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("reference.json is valid JSON")
+}
+
+pub fn words() -> Vec<String> {
+    read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
+        .expect("data/names.txt (hint: run `make data`)")
+}
+
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
