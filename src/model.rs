@@ -2,10 +2,12 @@
 //! the next character, be sampled from, and be scored by the mean negative log likelihood.
 //! Sampling is in `03_sampling_and_broadcasting`, the loss in `04_loss_and_smoothing`.
 
+use std::collections::HashMap;
+
 use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
-use crate::ngram::{context_rows, Dataset};
+use crate::ngram::{context_rows, for_each_example, Dataset};
 use crate::vocab::Vocab;
 
 /// A character-level language model over `context` characters.
@@ -28,10 +30,50 @@ pub const MAX_SAMPLE_LEN: usize = 10_000;
 /// character with `torch.multinomial` until `.` comes back. `seed` seeds torch's generator
 /// first (`tch::manual_seed`), so seed 2147483647 gives the lecture's names.
 ///
+/// For one sample, `torch.multinomial(p, 1)` draws `q = torch.empty_like(p).exponential_()` from
+/// the generator and returns `argmax(p / q)`. This does the same with fewer calls into torch:
+/// each row of probabilities is fetched once, the exponentials come from torch's generator in
+/// blocks (never more than the names still to come need, so the generator ends where the
+/// lecture's loop leaves it), and `argmax(p / q)` is taken in Rust, in float32 as torch does.
+///
 /// # Errors
 /// [`Error::BadRow`] when a row of probabilities cannot be sampled (all zero, say: a context
 /// never seen with smoothing 0).
 pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
+    tch::manual_seed(seed);
+    let vocab = model.vocab();
+    let v = vocab.len();
+    let context = model.context();
+    context_rows(vocab, context)?;
+    if n > 0 && model.next_probs(0)?.kind() != Kind::Float {
+        return sample_each_step(model, n, seed);
+    }
+    let mut rows = Rows::default();
+    let mut noise = Noise::default();
+    let mut names = Vec::with_capacity(n.min(1 << 16));
+    for name in 0..n {
+        let mut window = vec![0usize; context];
+        let mut out = String::new();
+        for len in 1.. {
+            let row = window.iter().fold(0, |acc, &i| acc * v + i);
+            let p = rows.get(model, row)?; // (V,)
+            let q = noise.next(v, n - name)?; // (V,): exponential_() of torch's generator
+            let ix = argmax_ratio(p, q);
+            out.push(vocab.itos(ix as i64)?);
+            if ix == 0 || len >= MAX_SAMPLE_LEN {
+                break;
+            }
+            window.remove(0);
+            window.push(ix);
+        }
+        names.push(out);
+    }
+    Ok(names)
+}
+
+/// [`sample`] with one `torch.multinomial` call per character, as the lecture writes it: for
+/// models whose probabilities are not float32 (tests/sampling.rs checks the two agree).
+fn sample_each_step(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
     tch::manual_seed(seed);
     let v = model.vocab().len();
     let context = model.context();
@@ -62,8 +104,100 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
     Ok(names)
 }
 
+/// The rows of probabilities [`sample`] has visited, fetched from the model once each and
+/// checked as `torch.multinomial` checks them.
+#[derive(Default)]
+struct Rows(HashMap<usize, Vec<f32>>);
+
+impl Rows {
+    fn get(&mut self, model: &dyn LanguageModel, row: usize) -> Result<&[f32]> {
+        let p = match self.0.entry(row) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(fetch_row(model, row)?),
+        };
+        Ok(p)
+    }
+}
+
+fn fetch_row(model: &dyn LanguageModel, row: usize) -> Result<Vec<f32>> {
+    let v = model.vocab().len();
+    let p = model.next_probs(row as i64)?;
+    if p.kind() != Kind::Float || p.numel() != v {
+        return Err(Error::Shape {
+            what: "next_probs",
+            expected: format!("{v} Float probabilities"),
+            got: format!("{:?} {:?}", p.size(), p.kind()),
+            hint: "a LanguageModel gives one float32 probability per character of its vocabulary",
+        });
+    }
+    let mut probs = vec![0f32; v];
+    p.f_contiguous()?.f_copy_data(&mut probs, v)?;
+    // torch.multinomial's checks: max < inf and min >= 0 (so no NaN), and sum > 0
+    let why = if probs.iter().any(|x| !(0.0..f32::INFINITY).contains(x)) {
+        "probability tensor contains either `inf`, `nan` or element < 0"
+    } else if probs.iter().all(|&x| x == 0.0) {
+        "invalid multinomial distribution (sum of probabilities <= 0)"
+    } else {
+        return Ok(probs);
+    };
+    Err(Error::BadRow {
+        row,
+        why: why.to_string(),
+    })
+}
+
+/// Exponentials from torch's generator, drawn in blocks of rows of `V`: the `q` of
+/// `torch.multinomial`, which draws `V` of them, in order, for every character.
+#[derive(Default)]
+struct Noise {
+    q: Vec<f32>,
+    used: usize,
+}
+
+/// The most rows of exponentials [`Noise`] draws at once (4096 x 27 floats: 442 KB).
+const NOISE_ROWS: usize = 4096;
+
+impl Noise {
+    /// The next row of `v` exponentials. `names_left` (this one included) bounds the block: every
+    /// name needs at least one more character, so the block is never more than the lecture's
+    /// loop would draw.
+    fn next(&mut self, v: usize, names_left: usize) -> Result<&[f32]> {
+        if self.used + v > self.q.len() {
+            let rows = names_left.clamp(1, NOISE_ROWS);
+            let mut q = Tensor::f_empty([rows as i64, v as i64], (Kind::Float, tch::Device::Cpu))?;
+            let _ = q.f_exponential_(1.0)?; // in place
+            self.q.resize(rows * v, 0.0);
+            q.f_copy_data(&mut self.q, rows * v)?;
+            self.used = 0;
+        }
+        let q = &self.q[self.used..self.used + v];
+        self.used += v;
+        Ok(q)
+    }
+}
+
+/// `argmax(p / q)` in float32, as torch computes it: the first largest, a NaN counting as largest.
+fn argmax_ratio(p: &[f32], q: &[f32]) -> usize {
+    let mut best = 0;
+    let mut top = f32::NEG_INFINITY;
+    for (j, (&pj, &qj)) in p.iter().zip(q).enumerate() {
+        let r = pj / qj;
+        if r.is_nan() {
+            return j;
+        }
+        if r > top {
+            top = r;
+            best = j;
+        }
+    }
+    best
+}
+
 /// The mean negative log likelihood of `words` under the model: the lecture's loss,
-/// `-sum(log P[ix1, ix2]) / n` over every n-gram of every word.
+/// `-sum(log P[ix1, ix2]) / n` over every n-gram of every word, summed in float64.
+///
+/// The examples are counted first, so the model is asked for each distinct `(context, next)`
+/// probability once (729 for the bigram) rather than 228,146 times.
 ///
 /// # Errors
 /// [`Error::UnknownChar`] for a character the model's vocabulary lacks, [`Error::NoWords`] for
@@ -74,14 +208,18 @@ pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
             what: "the word list".to_string(),
         });
     }
-    let data = Dataset::new(words, model.vocab(), model.context())?;
-    nll_of(model, &data)
+    let mut pairs = PairCounts::new(model.vocab(), model.context())?;
+    for_each_example(words, model.vocab(), model.context(), |row, next| {
+        pairs.add(row, next);
+    })?;
+    pairs.nll(model)
 }
 
 /// [`nll`] of a dataset made already.
 ///
 /// # Errors
-/// [`Error::Shape`] when the dataset was made for another vocabulary or context.
+/// [`Error::Shape`] when the dataset was made for another vocabulary or context, or holds an
+/// index outside it; [`Error::NoWords`] when it is empty.
 pub fn nll_of(model: &dyn LanguageModel, data: &Dataset) -> Result<f64> {
     if data.vocab_len != model.vocab().len() || data.context != model.context() {
         return Err(Error::Shape {
@@ -95,8 +233,95 @@ pub fn nll_of(model: &dyn LanguageModel, data: &Dataset) -> Result<f64> {
             hint: "build the dataset with the model's vocabulary and context",
         });
     }
-    let logp = model.probs(&data.xs, &data.ys)?.f_log()?; // (n,)
-    Ok(-logp.f_mean(Kind::Double)?.double_value(&[]))
+    let mut pairs = PairCounts::new(model.vocab(), model.context())?;
+    let (rows, v) = (pairs.rows as i64, pairs.v as i64);
+    let mut bad = None;
+    data.for_each_pair(|x, y| {
+        if (0..rows).contains(&x) && (0..v).contains(&y) {
+            pairs.add(x as usize, y as usize);
+        } else {
+            bad.get_or_insert((x, y));
+        }
+    })?;
+    if let Some((x, y)) = bad {
+        return Err(Error::Shape {
+            what: "dataset",
+            expected: format!("xs in 0..{rows} and ys in 0..{v}"),
+            got: format!("an example ({x}, {y})"),
+            hint: "build the dataset with Dataset::new",
+        });
+    }
+    pairs.nll(model)
+}
+
+/// How often each `(context row, next character)` pair occurs. The loss of a model depends on
+/// an example only through its pair, so `-mean(log p)` over the examples is
+/// `-sum(count * log p) / n` over the distinct pairs: at most `V^(context+1)` probabilities to
+/// ask the model for, whatever the number of examples.
+struct PairCounts {
+    rows: usize,
+    v: usize,
+    /// Counts by `row * V + next`, when that table is small; else a map.
+    dense: Vec<u64>,
+    sparse: HashMap<usize, u64>,
+}
+
+/// The largest pair table [`PairCounts`] keeps as a vector (16 Mi cells, 128 MB).
+const DENSE_PAIRS: usize = 1 << 24;
+
+impl PairCounts {
+    fn new(vocab: &Vocab, context: usize) -> Result<PairCounts> {
+        let rows = context_rows(vocab, context)?;
+        let v = vocab.len();
+        let cells = rows * v;
+        Ok(PairCounts {
+            rows,
+            v,
+            dense: if cells <= DENSE_PAIRS {
+                vec![0; cells]
+            } else {
+                Vec::new()
+            },
+            sparse: HashMap::new(),
+        })
+    }
+
+    fn add(&mut self, row: usize, next: usize) {
+        let cell = row * self.v + next;
+        match self.dense.get_mut(cell) {
+            Some(c) => *c += 1,
+            None => *self.sparse.entry(cell).or_insert(0) += 1,
+        }
+    }
+
+    /// `-sum(count * log p) / n`, in float64.
+    fn nll(&self, model: &dyn LanguageModel) -> Result<f64> {
+        let mut cells: Vec<(usize, u64)> = self
+            .dense
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c > 0)
+            .map(|(cell, &c)| (cell, c))
+            .chain(self.sparse.iter().map(|(&cell, &c)| (cell, c)))
+            .collect();
+        cells.sort_unstable();
+        let n: u64 = cells.iter().map(|&(_, c)| c).sum();
+        if n == 0 {
+            return Err(Error::NoWords {
+                what: "the dataset".to_string(),
+            });
+        }
+        let xs: Vec<i64> = cells.iter().map(|&(c, _)| (c / self.v) as i64).collect();
+        let ys: Vec<i64> = cells.iter().map(|&(c, _)| (c % self.v) as i64).collect();
+        let p = model.probs(&Tensor::from_slice(&xs), &Tensor::from_slice(&ys))?; // (pairs,)
+        let p = Vec::<f64>::try_from(&p.f_to_kind(Kind::Double)?)?;
+        let log_likelihood: f64 = cells
+            .iter()
+            .zip(&p)
+            .map(|(&(_, c), &p)| c as f64 * p.ln())
+            .sum();
+        Ok(-log_likelihood / n as f64)
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -141,5 +366,32 @@ mod tests {
             sample(&empty, 1, 1),
             Err(Error::BadRow { row: 0, .. })
         ));
+    }
+
+    /// A model whose rows all differ: smoothed counts of a few words.
+    fn varied() -> (Vec<String>, CountModel) {
+        let w: Vec<String> = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "zoe"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.5).unwrap();
+        (w, m)
+    }
+
+    #[test]
+    fn nll_of_a_dataset_is_nll_of_its_words() {
+        let (w, m) = varied();
+        let data = Dataset::new(&w, m.vocab(), 1).unwrap();
+        let a = nll(&m, &w).unwrap();
+        assert_eq!(a, nll_of(&m, &data).unwrap());
+        // and the per-example mean, as the lecture computes it
+        let logp = m
+            .probs(&data.xs, &data.ys)
+            .unwrap()
+            .to_kind(Kind::Double)
+            .log();
+        let b = -logp.mean(Kind::Double).double_value(&[]);
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
     }
 }

@@ -10,16 +10,21 @@ use crate::ngram::{context_rows, Dataset};
 use crate::vocab::Vocab;
 
 /// How the loss is computed. All four give the same loss and gradient (to float rounding);
-/// they differ in speed, and `OneHot` is the lecture's.
+/// they differ in speed, and `OneHot` is the lecture's. BENCHMARKS.md times each against the
+/// lecture's Python loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// The lecture: `one_hot(xs) @ W`, `exp`, normalize, `-probs[arange(n), ys].log().mean()`.
     OneHot,
-    /// E04: pick rows of `W` (`W[xs]`) instead of multiplying by a one-hot matrix.
+    /// E04: pick rows of `W` (`W[xs]`) instead of multiplying by a one-hot matrix. `exp` and
+    /// the normalization act on each row alone, so they are done once on the `V^c` rows of `W`
+    /// and the pick comes last, `probs[xs, ys]`: per step `(n,)` work, not `(n, V)`.
     Index,
     /// E05: rows of `W` and torch's fused `cross_entropy` on the logits.
     CrossEntropy,
     /// E06: the loss from the count matrix alone, `-(N * log_softmax(W)).sum() / N.sum()`.
+    /// Training steps with its gradient in closed form, `(R * softmax(W) - N) / N.sum()` plus the
+    /// regularization's (`R`: the row sums of `N`), without autograd: `W.grad()` is not updated.
     Counts,
 }
 
@@ -118,8 +123,7 @@ impl NeuralModel {
     /// [`Error::Shape`] when the dataset does not match the model, [`Error::NoWords`] when it
     /// is empty, [`Error::Param`] when `OneHot`'s one-hot matrix would not fit in memory.
     pub fn loss(&self, data: &Dataset, reg: f64, method: Method) -> Result<Tensor> {
-        let mut pass = Pass::new(self, data, method)?;
-        pass.loss(&self.w, reg)
+        Pass::new(self, data, method)?.loss(&self.w, reg)
     }
 
     /// Trains with plain gradient descent and returns the loss of every step, measured before
@@ -144,25 +148,48 @@ impl NeuralModel {
     ) -> Result<Vec<f64>> {
         let lr = non_negative("learning rate", cfg.lr)?;
         let reg = non_negative("regularization", cfg.reg)?;
-        let mut pass = Pass::new(self, data, cfg.method)?;
+        let _threads = Threads::set(training_threads(cfg.method));
+        let pass = Pass::new(self, data, cfg.method)?;
         let mut losses = Vec::with_capacity(cfg.steps.min(1 << 16));
         for step in 0..cfg.steps {
-            // forward pass
-            let loss = pass.loss(&self.w, reg)?;
-            let value = loss.f_double_value(&[])?;
-            // backward pass
-            self.w.zero_grad();
-            loss.f_backward()?;
-            // update: W.data += -lr * W.grad
-            tch::no_grad(|| -> Result<()> {
-                let grad = self.w.grad();
-                let _ = self.w.f_add_(&grad.f_mul_scalar(-lr)?)?;
-                Ok(())
-            })?;
+            let value = pass.step(&mut self.w, reg, lr)?;
             losses.push(value);
             on_step(step, value);
         }
         Ok(losses)
+    }
+}
+
+/// How many threads torch's ops use while `method` trains. `OneHot` and `CrossEntropy` work on
+/// `(n, V)` tensors and keep torch's count. `Index` and `Counts` work on `(n,)` and `(V^c, V)`
+/// tensors, where splitting an op across threads costs more than it saves, and a thread that
+/// shares its core with other work holds every op up at the barrier: they use one thread.
+/// BENCHMARKS.md has the timings behind this.
+fn training_threads(method: Method) -> i32 {
+    match method {
+        Method::Index | Method::Counts => 1,
+        Method::OneHot | Method::CrossEntropy => tch::get_num_threads(),
+    }
+}
+
+/// Torch's intra-op thread count, set for a scope and restored when dropped.
+struct Threads(i32);
+
+impl Threads {
+    fn set(n: i32) -> Threads {
+        let before = tch::get_num_threads();
+        if n != before {
+            tch::set_num_threads(n);
+        }
+        Threads(before)
+    }
+}
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        if tch::get_num_threads() != self.0 {
+            tch::set_num_threads(self.0);
+        }
     }
 }
 
@@ -180,15 +207,16 @@ enum Prep {
         xenc: Tensor,
         arange: Tensor,
     },
-    /// `arange(n)`.
-    Index {
-        arange: Tensor,
-    },
+    /// Nothing: `xs` and `ys` pick from `W`'s rows.
+    Index,
     CrossEntropy,
-    /// The count matrix `(V^c, V)` as floats, and its total.
+    /// The count matrix `N` `(V^c, V)` as floats and its total `T`; for the training step,
+    /// `N / T` and the row sums `R / T` `(V^c, 1)`.
     Counts {
         counts: Tensor,
         total: f64,
+        share: Tensor,
+        row_share: Tensor,
     },
 }
 
@@ -230,28 +258,42 @@ impl<'a> Pass<'a> {
                 let arange = Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?;
                 Prep::OneHot { xenc, arange }
             }
-            Method::Index => Prep::Index {
-                arange: Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?,
-            },
+            Method::Index => Prep::Index,
             Method::CrossEntropy => Prep::CrossEntropy,
             Method::Counts => {
                 let counts = data.counts()?.f_to_kind(Kind::Float)?; // (V^c, V)
                 let total = counts.f_sum(Kind::Double)?.f_double_value(&[])?;
-                Prep::Counts { counts, total }
+                let share = counts.f_div_scalar(total)?; // N / T: (V^c, V)
+                let row_share = share.f_sum_dim_intlist(1, true, Kind::Float)?; // R / T: (V^c, 1)
+                Prep::Counts {
+                    counts,
+                    total,
+                    share,
+                    row_share,
+                }
             }
         };
         Ok(Pass { data, prep })
     }
 
-    fn loss(&mut self, w: &Tensor, reg: f64) -> Result<Tensor> {
+    fn loss(&self, w: &Tensor, reg: f64) -> Result<Tensor> {
         let data_loss = match &self.prep {
             Prep::OneHot { xenc, arange } => {
                 let logits = xenc.f_matmul(w)?; // (n, V^c) @ (V^c, V) -> (n, V)
                 mean_nll(&logits, arange, &self.data.ys)?
             }
-            Prep::Index { arange } => {
-                let logits = w.f_index_select(0, &self.data.xs)?; // W[xs]: (n, V)
-                mean_nll(&logits, arange, &self.data.ys)?
+            Prep::Index => {
+                // Row i of W[xs] is row xs[i] of W: normalize the rows of W, then pick.
+                let counts = w.f_exp()?; // (V^c, V)
+                let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?; // (V^c, V) / (V^c, 1)
+                probs
+                    .f_index(&[
+                        Some(self.data.xs.shallow_clone()),
+                        Some(self.data.ys.shallow_clone()),
+                    ])? // probs[xs, ys]: (n,)
+                    .f_log()?
+                    .f_mean(Kind::Float)?
+                    .f_neg()?
             }
             Prep::CrossEntropy => {
                 let logits = w.f_index_select(0, &self.data.xs)?; // (n, V)
@@ -263,7 +305,7 @@ impl<'a> Pass<'a> {
                     0.0,
                 )?
             }
-            Prep::Counts { counts, total } => {
+            Prep::Counts { counts, total, .. } => {
                 let logp = w.f_log_softmax(1, Kind::Float)?; // (V^c, V)
                 counts
                     .f_mul(&logp)?
@@ -276,6 +318,43 @@ impl<'a> Pass<'a> {
             .f_mean(Kind::Float)?
             .f_mul_scalar(reg)?;
         Ok(data_loss.f_add(&penalty)?)
+    }
+}
+
+impl Pass<'_> {
+    /// One step of gradient descent on `w`; the loss before the update.
+    fn step(&self, w: &mut Tensor, reg: f64, lr: f64) -> Result<f64> {
+        if let Prep::Counts {
+            share, row_share, ..
+        } = &self.prep
+        {
+            // E06 knows its gradient without autograd: d loss / d W = (R * softmax(W) - N) / T
+            // + 2 * reg * W / W.numel(), what the net predicts minus what was counted. Zero,
+            // without reg, where softmax(W) = N / R: the count model.
+            return tch::no_grad(|| {
+                let value = self.loss(w, reg)?.f_double_value(&[])?; // the same loss
+                let probs = w.f_softmax(1, Kind::Float)?; // (V^c, V)
+                let grad = probs
+                    .f_mul(row_share)? // (V^c, V) * (V^c, 1)
+                    .f_sub(share)?
+                    .f_add(&w.f_mul_scalar(2.0 * reg / w.numel() as f64)?)?;
+                let _ = w.f_add_(&grad.f_mul_scalar(-lr)?)?;
+                Ok(value)
+            });
+        }
+        // the lecture's step: forward pass
+        let loss = self.loss(w, reg)?;
+        let value = loss.f_double_value(&[])?;
+        // backward pass
+        w.zero_grad();
+        loss.f_backward()?;
+        // update: W.data += -lr * W.grad
+        tch::no_grad(|| -> Result<()> {
+            let grad = w.grad();
+            let _ = w.f_add_(&grad.f_mul_scalar(-lr)?)?;
+            Ok(())
+        })?;
+        Ok(value)
     }
 }
 
@@ -350,6 +429,30 @@ mod tests {
             }
         }
         assert!(runs[0][19] < runs[0][0], "training lowers the loss");
+    }
+
+    #[test]
+    fn the_counts_step_is_the_autograd_step() {
+        let (v, d) = setup();
+        // W without torch's generator, which other tests seed at the same time
+        let n = v.len() as i64;
+        let w = Tensor::arange(n * n, (Kind::Float, tch::Device::Cpu))
+            .sin()
+            .view([n, n]);
+        let mut net = NeuralModel::from_weights(&v, w).unwrap();
+        let (reg, lr) = (0.1, 2.0);
+        let loss = net.loss(&d, reg, Method::Counts).unwrap();
+        net.w.zero_grad();
+        loss.backward();
+        let expected = (&net.w - net.w.grad() * lr).detach();
+        let pass = Pass::new(&net, &d, Method::Counts).unwrap();
+        let value = pass.step(&mut net.w, reg, lr).unwrap();
+        assert!((value - loss.double_value(&[])).abs() < 1e-7);
+        let diff = (&net.w - &expected).abs().max().double_value(&[]);
+        assert!(
+            diff < 1e-6,
+            "W after the closed-form step differs by {diff}"
+        );
     }
 
     #[test]

@@ -93,14 +93,59 @@ impl Dataset {
     }
 
     /// The count matrix `[V^context, V]` of the examples: how often each next character
-    /// follows each context.
+    /// follows each context. Int32, counted in plain Rust.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `xs` or `ys` hold an index outside the vocabulary.
     pub fn counts(&self) -> Result<Tensor> {
-        let v = self.vocab_len as i64;
-        let flat = self.xs.f_mul_scalar(v)?.f_add(&self.ys)?;
-        Ok(flat
-            .f_bincount::<Tensor>(None, self.rows() * v)?
-            .f_to_kind(Kind::Int)?
-            .f_view([self.rows(), v])?)
+        let (rows, v) = (self.rows(), self.vocab_len as i64);
+        let mut counts = vec![0i32; (rows * v) as usize];
+        let mut bad = None;
+        self.for_each_pair(|x, y| {
+            if (0..rows).contains(&x) && (0..v).contains(&y) {
+                counts[(x * v + y) as usize] += 1;
+            } else {
+                bad.get_or_insert((x, y));
+            }
+        })?;
+        if let Some((x, y)) = bad {
+            return Err(Error::Shape {
+                what: "dataset",
+                expected: format!("xs in 0..{rows} and ys in 0..{v}"),
+                got: format!("an example ({x}, {y})"),
+                hint: "build the dataset with Dataset::new",
+            });
+        }
+        Ok(Tensor::from_slice(&counts).f_view([rows, v])?)
+    }
+
+    /// Calls `f(xs[i], ys[i])` for every example, copying the tensors out in blocks.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `xs` and `ys` differ in length.
+    pub(crate) fn for_each_pair(&self, mut f: impl FnMut(i64, i64)) -> Result<()> {
+        let n = self.xs.numel();
+        if self.ys.numel() != n {
+            return Err(Error::Shape {
+                what: "dataset",
+                expected: format!("as many ys as xs ({n})"),
+                got: format!("{}", self.ys.numel()),
+                hint: "build the dataset with Dataset::new",
+            });
+        }
+        let (xs, ys) = (self.xs.f_reshape(-1)?, self.ys.f_reshape(-1)?);
+        const BLOCK: usize = 1 << 14;
+        let (mut bx, mut by) = (vec![0i64; BLOCK], vec![0i64; BLOCK]);
+        for start in (0..n).step_by(BLOCK) {
+            let len = BLOCK.min(n - start);
+            let (s, l) = (start as i64, len as i64);
+            xs.f_narrow(0, s, l)?.f_copy_data(&mut bx, len)?;
+            ys.f_narrow(0, s, l)?.f_copy_data(&mut by, len)?;
+            for (&x, &y) in bx[..len].iter().zip(&by[..len]) {
+                f(x, y);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -125,20 +170,55 @@ impl std::fmt::Debug for Dataset {
 /// # Errors
 /// As [`Dataset::new`].
 pub fn examples(words: &[String], vocab: &Vocab, context: usize) -> Result<(Vec<i64>, Vec<i64>)> {
-    let rows = context_rows(vocab, context)?;
-    let v = vocab.len();
     let mut xs = Vec::with_capacity(words.len() * 8);
     let mut ys = Vec::with_capacity(words.len() * 8);
+    for_each_example(words, vocab, context, |row, next| {
+        xs.push(row as i64);
+        ys.push(next as i64);
+    })?;
+    Ok((xs, ys))
+}
+
+/// Calls `f(row, next)` for every example of `words`, in order: the context as a row index
+/// (base `V`) and the index of the character that follows. What [`examples`], [`count_ngrams`]
+/// and [`crate::nll`] walk through, without a vector per word: [`Vocab::encode`] in one buffer,
+/// with a table for ASCII characters.
+///
+/// # Errors
+/// As [`Dataset::new`].
+pub(crate) fn for_each_example(
+    words: &[String],
+    vocab: &Vocab,
+    context: usize,
+    mut f: impl FnMut(usize, usize),
+) -> Result<()> {
+    let rows = context_rows(vocab, context)?;
+    let v = vocab.len();
+    let mut ascii = [usize::MAX; 128];
+    for (i, &ch) in vocab.chars().iter().enumerate() {
+        if ch.is_ascii() {
+            ascii[ch as usize] = i;
+        }
+    }
+    let mut ids = Vec::with_capacity(64);
     for w in words {
-        let ids = vocab.encode(w, context)?;
+        ids.clear();
+        ids.resize(context, 0); // `context` boundary tokens in front
+        for ch in w.chars() {
+            let id = match ascii.get(ch as usize) {
+                Some(&id) if id != usize::MAX => id,
+                _ => vocab.stoi(ch)?,
+            };
+            ids.push(id);
+        }
+        ids.push(0); // and one behind
         for win in ids.windows(context + 1) {
             let row = win[..context].iter().fold(0, |acc, &i| acc * v + i);
             debug_assert!(row < rows);
-            xs.push(row as i64);
-            ys.push(win[context] as i64);
+            f(row, win[context]);
         }
     }
-    Ok((xs, ys))
+    Ok(())
 }
 
 /// The n-gram counts as an `Int32` tensor of shape `[V; context + 1]`: `[27, 27]` for bigrams,
@@ -152,13 +232,9 @@ pub fn count_ngrams(words: &[String], vocab: &Vocab, context: usize) -> Result<T
     let rows = context_rows(vocab, context)?;
     let v = vocab.len();
     let mut counts = vec![0i32; rows * v];
-    for w in words {
-        let ids = vocab.encode(w, context)?;
-        for win in ids.windows(context + 1) {
-            let cell = win.iter().fold(0, |acc, &i| acc * v + i);
-            counts[cell] += 1;
-        }
-    }
+    for_each_example(words, vocab, context, |row, next| {
+        counts[row * v + next] += 1
+    })?;
     let shape = vec![v as i64; context + 1];
     Ok(Tensor::from_slice(&counts).f_view(shape.as_slice())?)
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# `make bench`: the lecture's Python (tests/reference/bench.py, importing lecture.py) and the crate
+# (examples/bench.rs) on the same data in the same run, REPS runs each (medians), then one table:
+# Python time, Rust time, Python/Rust, and the final loss of both. Exits 1 if a loss differs by
+# more than 1e-5 or the sampled names differ; nothing checks the times.
+#   REPS=3 make bench   # fewer runs (the Python training loop is most of the time)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PY="$ROOT/.venv/bin/python"
+DATA="$ROOT/data/names.txt"
+REPS="${REPS:-5}"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+
+echo "bench: cargo build --release --example bench"
+cargo build --release --quiet --example bench
+BIN="$ROOT/target/release/examples/bench"
+LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+py() { (cd tests/reference && "$PY" bench.py "$DATA" "$@"); }
+echo "bench: Python, the lecture's loops ($REPS runs each; the 100-step trainings take a while)"
+py "$REPS" > "$OUT/py.tsv"
+echo "bench: Rust ($REPS runs each)"
+"$BIN" "$DATA" "$REPS" > "$OUT/rs.tsv"
+echo "bench: the one-hot training again, both on one thread"
+py "$REPS" --one-thread >> "$OUT/py.tsv"
+"$BIN" "$DATA" "$REPS" --one-thread >> "$OUT/rs.tsv"
+echo "bench: peak RSS of one 100-step one-hot training, each in its own process"
+py --rss >> "$OUT/py.tsv"
+"$BIN" "$DATA" --rss onehot >> "$OUT/rs.tsv"
+LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+torch="$("$PY" -c 'import torch; print(torch.__version__)')"
+echo
+echo "machine: $(nproc) cores, $cpu, $mem; torch $torch; load average $LOAD0 before, $LOAD1 after"
+
+"$PY" - "$OUT/py.tsv" "$OUT/rs.tsv" "$REPS" <<'PY'
+import sys
+
+def read(path):
+    rows = {}
+    for line in open(path):
+        side, op, seconds, result = line.rstrip('\n').split('\t')
+        rows[op] = (float(seconds), result)
+    return rows
+
+py, rs, reps = read(sys.argv[1]), read(sys.argv[2]), sys.argv[3]
+print(f"threads: torch.get_num_threads() = {py['threads'][1]}, "
+      f"tch::get_num_threads() = {rs['threads'][1]}; medians of {reps} runs\n")
+
+# (label, Python op, Rust op, target ratio, what the result is)
+ROWS = [
+    ('1. count bigrams', 'count', 'count', 100, 'total'),
+    ('2. NLL, add-1 model', 'nll', 'nll', 100, 'loss'),
+    ('3. sample 1,000 names', 'sample', 'sample', 100, 'names'),
+    ('4. 100 steps, one-hot (lecture)', 'train', 'train_onehot', 1, 'loss'),
+    ('5. 100 steps, Index (E04)', 'train', 'train_index', 10, 'loss'),
+    ('5. 100 steps, CrossEntropy (E05)', 'train', 'train_crossentropy', 10, 'loss'),
+    ('6. 100 steps, Counts (E06)', 'train', 'train_counts', 1000, 'loss'),
+    ('4. one-hot, both on 1 thread', 'train_1t', 'train_onehot_1t', None, 'loss'),
+]
+
+def dshow(diff):
+    return f'{diff:.1e}' if diff >= 1e-9 else '<1e-9'  # the results print 9 decimals
+
+def secs(s):
+    return f'{s * 1e3:.2f} ms' if s < 1 else f'{s:.2f} s'
+
+head = ('operation', 'Python', 'Rust', 'Py/Rust', 'target', 'Python result', 'Rust result', '|diff|')
+table, failed = [], []
+for label, pop, rop, target, kind in ROWS:
+    (ps, pr), (rsec, rr) = py[pop], rs[rop]
+    ratio = ps / rsec
+    if kind == 'loss':
+        ref = py['nll_f64'][1] if pop == 'nll' else pr  # NLL: the lecture's loop in float64
+        diff = abs(float(rr) - float(ref))
+        ok = diff <= 1e-5
+        shown = dshow(diff)
+    else:
+        ok = pr == rr
+        shown = 'same' if ok else 'DIFFERENT'
+    if not ok:
+        failed.append(label)
+    met = '' if target is None else (f'>={target}x ' + ('met' if ratio >= target else 'NOT met'))
+    table.append((label, secs(ps), secs(rsec), f'{ratio:,.1f}x', met, pr, rr, shown))
+
+prss, rrss = int(py['rss_train_kib'][1]), int(rs['rss_train_kib'][1])
+rss_ok = rrss <= prss
+table.append(('peak RSS, one-hot training', f'{prss / 1024:.0f} MiB', f'{rrss / 1024:.0f} MiB',
+              f'{prss / rrss:.2f}x', 'Rust <= Py ' + ('met' if rss_ok else 'NOT met'),
+              py['rss_train_loss'][1], rs['rss_train_loss'][1],
+              dshow(abs(float(py['rss_train_loss'][1]) - float(rs['rss_train_loss'][1])))))
+
+widths = [max(len(str(r[i])) for r in [head] + table) for i in range(len(head))]
+def fmt(r):
+    return '| ' + ' | '.join(str(c).ljust(w) if i in (0, 4) else str(c).rjust(w)
+                             for i, (c, w) in enumerate(zip(r, widths))) + ' |'
+print(fmt(head))
+print('|' + '|'.join('-' * (w + 2) for w in widths) + '|')
+for r in table:
+    print(fmt(r))
+print(f"\nNLL: the Python result is the lecture's loop, a float32 running sum of 228,146 terms;"
+      f" |diff| is against the same loop in float64 ({py['nll_f64'][1]}), which the crate sums.")
+print("sample: the result is an FNV-1a digest of the 1,000 names; 'same' means identical names.")
+rng, chars = rs['sample_rng'][0], int(rs['sample_rng'][1])
+print(f"sample: torch's generator alone takes {secs(rng)} to draw the 27 x {chars:,} exponentials that "
+      f"torch.multinomial draws for those names: Python / that = {py['sample'][0] / rng:,.1f}x, "
+      f"the most exact sampling can reach.")
+if failed:
+    print(f"\nFAILED: results differ: {', '.join(failed)}")
+    sys.exit(1)
+print("\nall results agree (losses to 1e-5, names exactly)")
+PY

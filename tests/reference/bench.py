@@ -1,0 +1,113 @@
+"""Times the lecture's own Python code (lecture.py) on names.txt, for `make bench`
+(scripts/bench.sh joins these lines with the Rust ones from examples/bench.rs).
+
+    python tests/reference/bench.py data/names.txt [REPS]               # one line per operation
+    python tests/reference/bench.py data/names.txt [REPS] --one-thread  # training on 1 thread
+    python tests/reference/bench.py data/names.txt --rss                # one training: peak RSS
+
+Each line is `py<TAB>operation<TAB>median seconds<TAB>result`, where the result is the final loss
+(or a digest of the sampled names) that the Rust side must reproduce.
+"""
+import statistics
+import sys
+import time
+
+import torch
+
+import lecture as L
+
+STEPS = 100  # the lecture's 100 steps of gradient descent
+SAMPLES = 1000  # names sampled from the count model
+
+
+def timed(reps, fn):
+    """Runs `fn` `reps` times; returns the median seconds and the last result."""
+    times, out = [], None
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def line(op, seconds, result):
+    print(f'py\t{op}\t{seconds:.9f}\t{result}', flush=True)
+
+
+def peak_rss_kib():
+    """Peak resident set size of this process (VmHWM), in KiB."""
+    with open('/proc/self/status') as f:
+        for row in f:
+            if row.startswith('VmHWM:'):
+                return int(row.split()[1])
+    return -1
+
+
+def digest(names):
+    """FNV-1a (64-bit) of the names joined by newlines: examples/bench.rs computes the same."""
+    h = 0xcbf29ce484222325
+    for b in '\n'.join(names).encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return f'{h:016x}'
+
+
+def main(path, reps):
+    words = L.read_words(path)
+    stoi, itos = L.build_vocab(words)
+    line('threads', 0.0, torch.get_num_threads())
+
+    # (1) counting bigrams into a torch tensor, one `N[ix1, ix2] += 1` at a time
+    s, N = timed(reps, lambda: L.count_bigrams(words, stoi))
+    line('count', s, int(N.sum()))
+
+    # (2) mean NLL of the add-1 model, the lecture's loop (a float32 running sum)
+    P = L.probs(N, 1)
+
+    def nll():
+        ll, n = L.nll(P, words, stoi)
+        return (-ll / n).item()
+    s, loss = timed(reps, nll)
+    line('nll', s, f'{loss:.9f}')
+    ll, n = L.nll(P.double(), words, stoi)  # the same loop in float64: what the Rust must match
+    line('nll_f64', 0.0, f'{(-ll / n).item():.9f}')
+
+    # (3) sampling 1,000 names from the count model
+    s, names = timed(reps, lambda: L.sample_counts(P, itos, SAMPLES))
+    line('sample', s, digest(names))
+
+    # (4)-(6) 100 steps of gradient descent, the lecture's one-hot loop from the same W
+    train(words, stoi, reps, 'train')
+
+
+def train(words, stoi, reps, op):
+    xs, ys = L.dataset(words, stoi)
+    times, losses = [], None
+    for _ in range(reps):
+        W = L.init_weights()
+        t = time.perf_counter()
+        losses = L.train(xs, ys, W, steps=STEPS)
+        times.append(time.perf_counter() - t)
+    line(op, statistics.median(times), f'{losses[-1]:.9f}')
+
+
+def rss(path):
+    """One 100-step training and nothing else, in its own process: its peak RSS."""
+    words = L.read_words(path)
+    stoi, _ = L.build_vocab(words)
+    xs, ys = L.dataset(words, stoi)
+    W = L.init_weights()
+    losses = L.train(xs, ys, W, steps=STEPS)
+    line('rss_train_kib', 0.0, peak_rss_kib())
+    line('rss_train_loss', 0.0, f'{losses[-1]:.9f}')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) > 2 and sys.argv[2] == '--rss':
+        rss(sys.argv[1])
+    elif '--one-thread' in sys.argv:
+        torch.set_num_threads(1)
+        words = L.read_words(sys.argv[1])
+        stoi, _ = L.build_vocab(words)
+        train(words, stoi, int(sys.argv[2]) if sys.argv[2] != '--one-thread' else 5, 'train_1t')
+    else:
+        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5)
