@@ -96,7 +96,7 @@ pub struct Split {
 impl Split {
     /// Shuffles `words` with `torch.randperm` under `manual_seed(seed)` and splits 80/10/10.
     pub fn new(words: &[String], seed: i64) -> Split {
-        tch::manual_seed(seed);
+        let _generator = crate::rng::seed(seed);
         let perm = Tensor::randperm(words.len() as i64, (Kind::Int64, tch::Device::Cpu));
         let perm: Vec<i64> = Vec::try_from(&perm).unwrap_or_default();
         let shuffled: Vec<String> = perm.iter().map(|&i| words[i as usize].clone()).collect();

@@ -21,6 +21,7 @@ pub mod neural;
 pub mod ngram;
 pub mod persist;
 pub mod plot;
+mod rng;
 pub mod vocab;
 
 pub use data::{parse_words, read_words, Split};

@@ -40,7 +40,7 @@ pub const MAX_SAMPLE_LEN: usize = 10_000;
 /// [`Error::BadRow`] when a row of probabilities cannot be sampled (all zero, say: a context
 /// never seen with smoothing 0).
 pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
-    tch::manual_seed(seed);
+    let _generator = crate::rng::seed(seed); // held until every name is drawn
     let vocab = model.vocab();
     let v = vocab.len();
     let context = model.context();
@@ -74,7 +74,7 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
 /// [`sample`] with one `torch.multinomial` call per character, as the lecture writes it: for
 /// models whose probabilities are not float32 (tests/sampling.rs checks the two agree).
 fn sample_each_step(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
-    tch::manual_seed(seed);
+    tch::manual_seed(seed); // `sample` holds the generator's lock
     let v = model.vocab().len();
     let context = model.context();
     context_rows(model.vocab(), context)?;

@@ -69,7 +69,7 @@ impl NeuralModel {
     /// [`Error::Param`] for context 0 or too long.
     pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<Self> {
         let rows = context_rows(vocab, context)? as i64;
-        tch::manual_seed(seed);
+        let _generator = crate::rng::seed(seed);
         let w = Tensor::f_randn([rows, vocab.len() as i64], (Kind::Float, tch::Device::Cpu))?
             .f_set_requires_grad(true)?; // (V^n, V)
         Ok(NeuralModel {
