@@ -234,23 +234,7 @@ pub fn nll_of(model: &dyn LanguageModel, data: &Dataset) -> Result<f64> {
         });
     }
     let mut pairs = PairCounts::new(model.vocab(), model.context())?;
-    let (rows, v) = (pairs.rows as i64, pairs.v as i64);
-    let mut bad = None;
-    data.for_each_pair(|x, y| {
-        if (0..rows).contains(&x) && (0..v).contains(&y) {
-            pairs.add(x as usize, y as usize);
-        } else {
-            bad.get_or_insert((x, y));
-        }
-    })?;
-    if let Some((x, y)) = bad {
-        return Err(Error::Shape {
-            what: "dataset",
-            expected: format!("xs in 0..{rows} and ys in 0..{v}"),
-            got: format!("an example ({x}, {y})"),
-            hint: "build the dataset with Dataset::new",
-        });
-    }
+    data.for_each_pair(|x, y| pairs.add(x, y))?;
     pairs.nll(model)
 }
 
@@ -259,7 +243,6 @@ pub fn nll_of(model: &dyn LanguageModel, data: &Dataset) -> Result<f64> {
 /// `-sum(count * log p) / n` over the distinct pairs: at most `V^(context+1)` probabilities to
 /// ask the model for, whatever the number of examples.
 struct PairCounts {
-    rows: usize,
     v: usize,
     /// Counts by `row * V + next`, when that table is small; else a map.
     dense: Vec<u64>,
@@ -275,7 +258,6 @@ impl PairCounts {
         let v = vocab.len();
         let cells = rows * v;
         Ok(PairCounts {
-            rows,
             v,
             dense: if cells <= DENSE_PAIRS {
                 vec![0; cells]

@@ -100,30 +100,17 @@ impl Dataset {
     pub fn counts(&self) -> Result<Tensor> {
         let (rows, v) = (self.rows(), self.vocab_len as i64);
         let mut counts = vec![0i32; (rows * v) as usize];
-        let mut bad = None;
-        self.for_each_pair(|x, y| {
-            if (0..rows).contains(&x) && (0..v).contains(&y) {
-                counts[(x * v + y) as usize] += 1;
-            } else {
-                bad.get_or_insert((x, y));
-            }
-        })?;
-        if let Some((x, y)) = bad {
-            return Err(Error::Shape {
-                what: "dataset",
-                expected: format!("xs in 0..{rows} and ys in 0..{v}"),
-                got: format!("an example ({x}, {y})"),
-                hint: "build the dataset with Dataset::new",
-            });
-        }
+        self.for_each_pair(|x, y| counts[x * v as usize + y] += 1)?;
         Ok(Tensor::from_slice(&counts).f_view([rows, v])?)
     }
 
     /// Calls `f(xs[i], ys[i])` for every example, copying the tensors out in blocks.
     ///
     /// # Errors
-    /// [`Error::Shape`] if `xs` and `ys` differ in length.
-    pub(crate) fn for_each_pair(&self, mut f: impl FnMut(i64, i64)) -> Result<()> {
+    /// [`Error::Shape`] if `xs` and `ys` differ in length, or an example holds an index outside
+    /// `0..V^context` (xs) or `0..V` (ys); `f` has then seen only the examples before it.
+    pub(crate) fn for_each_pair(&self, mut f: impl FnMut(usize, usize)) -> Result<()> {
+        let (rows, v) = (self.rows(), self.vocab_len as i64);
         let n = self.xs.numel();
         if self.ys.numel() != n {
             return Err(Error::Shape {
@@ -142,7 +129,15 @@ impl Dataset {
             xs.f_narrow(0, s, l)?.f_copy_data(&mut bx, len)?;
             ys.f_narrow(0, s, l)?.f_copy_data(&mut by, len)?;
             for (&x, &y) in bx[..len].iter().zip(&by[..len]) {
-                f(x, y);
+                if !((0..rows).contains(&x) && (0..v).contains(&y)) {
+                    return Err(Error::Shape {
+                        what: "dataset",
+                        expected: format!("xs in 0..{rows} and ys in 0..{v}"),
+                        got: format!("an example ({x}, {y})"),
+                        hint: "build the dataset with Dataset::new",
+                    });
+                }
+                f(x as usize, y as usize);
             }
         }
         Ok(())
