@@ -151,8 +151,8 @@ fn main() -> makemore::Result<()> {
     // (3) sampling 1,000 names from the count model
     let (s, names) = timed(reps, || Ok(()), |()| sample(&model, SAMPLES, SEED))?;
     line("sample", s, digest(&names));
-    // What torch's generator alone takes for the V exponentials per character that
-    // torch.multinomial draws (and `sample` with it): the floor of exact sampling.
+    // What torch's `exponential_()` alone takes for the V exponentials per character that
+    // torch.multinomial draws (`sample` draws them from its own copy of the generator).
     let chars: usize = names.iter().map(|w| w.chars().count()).sum();
     let v = vocab.len() as i64;
     let (s, _) = timed(

@@ -106,9 +106,9 @@ print(f"\nNLL: the Python result is the lecture's loop, a float32 running sum of
       f" |diff| is against the same loop in float64 ({py['nll_f64'][1]}), which the crate sums.")
 print("sample: the result is an FNV-1a digest of the 1,000 names; 'same' means identical names.")
 rng, chars = rs['sample_rng'][0], int(rs['sample_rng'][1])
-print(f"sample: torch's generator alone takes {secs(rng)} to draw the 27 x {chars:,} exponentials that "
-      f"torch.multinomial draws for those names: Python / that = {py['sample'][0] / rng:,.1f}x, "
-      f"the most exact sampling can reach.")
+print(f"sample: torch's exponential_() alone takes {secs(rng)} for the 27 x {chars:,} exponentials that "
+      f"torch.multinomial draws for those names (Python / that = {py['sample'][0] / rng:,.1f}x); the crate "
+      f"draws the same numbers from its own copy of torch's generator (src/rng.rs).")
 if failed:
     print(f"\nFAILED: results differ: {', '.join(failed)}")
     sys.exit(1)

@@ -10,6 +10,9 @@ VENV="$ROOT/.venv"
 EVCXR_VERSION=0.22.0
 step() { printf '\033[1m%s\033[0m\n' "$*"; }
 t0=$(date +%s)
+# `took WHAT START`: one line with the seconds since START, for the steps that did work
+# (BENCHMARKS.md quotes them).
+took() { echo "setup: $1 took $(( $(date +%s) - $2 )) s"; }
 
 # 1. Prerequisites: one line each for what is missing.
 missing=0
@@ -32,9 +35,11 @@ fi
 want="$(sha256sum requirements.txt | cut -c1-16)"
 if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$want" ]; then
   step "setup: .venv with $(grep -c '==' requirements.txt) pinned packages (torch is ~2.6 GB: a few minutes)"
+  t=$(date +%s)
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
   echo "$want" > "$VENV/.requirements"
+  took ".venv" "$t"
 fi
 TORCH="$(cd "$VENV" && ls -d lib/python3*/site-packages/torch | head -n 1)"
 [ -e "$VENV/torch" ] || ln -sfn "$TORCH" "$VENV/torch"
@@ -43,7 +48,9 @@ LIBTORCH="$(cd "$VENV/torch" && pwd -P)"
 # 3. evcxr_jupyter, compiled from crates.io only if this version is not installed.
 if ! cargo install --list 2>/dev/null | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
   step "setup: cargo install evcxr_jupyter $EVCXR_VERSION (10-16 min on 2 cores, once)"
+  t=$(date +%s)
   cargo install --locked --version "$EVCXR_VERSION" evcxr_jupyter
+  took "evcxr_jupyter install" "$t"
 fi
 EVCXR_BIN="$(dirname "$(command -v evcxr_jupyter || echo "$HOME/.cargo/bin/evcxr_jupyter")")"
 
@@ -93,8 +100,10 @@ for slot in 0 1; do [ -f "$EVCXR_DIR/slot-$slot/.warm" ] || cold+=("$slot"); don
 if [ ${#cold[@]} -gt 0 ]; then
   step "setup: pre-warming the kernel's build slots ${cold[*]} (compiles tch and the crate: ~2.5 min each, once)"
   for slot in "${cold[@]}"; do
+    t=$(date +%s)
     "$VENV/bin/python" scripts/prewarm.py "$slot"
     touch "$EVCXR_DIR/slot-$slot/.warm"
+    took "pre-warm of slot $slot" "$t"
   done
 fi
 echo "setup: ready ($(( $(date +%s) - t0 )) s)"

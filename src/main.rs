@@ -59,7 +59,7 @@ enum LossMethod {
     OneHot,
     /// Pick rows W[xs] instead of multiplying by a one-hot matrix (less memory).
     Index,
-    /// Rows W[xs] and torch's fused cross_entropy.
+    /// The fused cross_entropy loss (log_softmax), on the rows of W, picked at xs, ys.
     CrossEntropy,
     /// The loss from the count matrix alone (fastest).
     Counts,

@@ -3,11 +3,15 @@
 //! Sampling is in `03_sampling_and_broadcasting`, the loss in `04_loss_and_smoothing`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
 use crate::ngram::{context_rows, for_each_example, Dataset};
+use crate::rng::{
+    exponential, exponential_lower_bound, exponential_upper_bound, uniform, TorchGenerator,
+};
 use crate::vocab::Vocab;
 
 /// A character-level language model over `context` characters.
@@ -27,38 +31,46 @@ pub trait LanguageModel {
 pub const MAX_SAMPLE_LEN: usize = 10_000;
 
 /// Samples `n` names, each ending with `.`, the lecture's way: start at `.`, draw the next
-/// character with `torch.multinomial` until `.` comes back. `seed` seeds torch's generator
-/// first (`tch::manual_seed`), so seed 2147483647 gives the lecture's names.
+/// character with `torch.multinomial` until `.` comes back. `seed` plays the part of
+/// `torch.Generator().manual_seed(seed)`, so seed 2147483647 gives the lecture's names.
 ///
 /// For one sample, `torch.multinomial(p, 1)` draws `q = torch.empty_like(p).exponential_()` from
-/// the generator and returns `argmax(p / q)`. This does the same with fewer calls into torch:
-/// each row of probabilities is fetched once, the exponentials come from torch's generator in
-/// blocks (never more than the names still to come need, so the generator ends where the
-/// lecture's loop leaves it), and `argmax(p / q)` is taken in Rust, in float32 as torch does.
+/// the generator and returns `argmax(p / q)`. This does the same without calling into torch for
+/// each character: it runs its own copy of torch's CPU generator (mt19937, the same numbers,
+/// made 624 at a time), fetches each row of probabilities once, and takes `argmax(p / q)` in the
+/// probabilities' float type as torch does, with a logarithm only where bounds cannot decide.
+/// Torch's own generator is not touched.
 ///
 /// # Errors
 /// [`Error::BadRow`] when a row of probabilities cannot be sampled (all zero, say: a context
 /// never seen with smoothing 0).
 pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
-    let _generator = crate::rng::seed(seed); // held until every name is drawn
     let vocab = model.vocab();
     let v = vocab.len();
     let context = model.context();
     context_rows(vocab, context)?;
-    if n > 0 && model.next_probs(0)?.kind() != Kind::Float {
+    let kind = if n > 0 {
+        model.next_probs(0)?.kind()
+    } else {
+        Kind::Float
+    };
+    if kind != Kind::Float && kind != Kind::Double {
         return sample_each_step(model, n, seed);
     }
     let mut rows = Rows::default();
-    let mut noise = Noise::default();
+    let mut generator = TorchGenerator::new(seed);
+    let mut scratch = Vec::with_capacity(2 * v);
     let mut names = Vec::with_capacity(n.min(1 << 16));
-    for name in 0..n {
+    for _ in 0..n {
         let mut window = vec![0usize; context];
         let mut out = String::new();
         for len in 1.. {
             let row = window.iter().fold(0, |acc, &i| acc * v + i);
-            let p = rows.get(model, row)?; // (V,)
-            let q = noise.next(v, n - name)?; // (V,): exponential_() of torch's generator
-            let ix = argmax_ratio(p, q);
+            let words = generator.words(2 * v, &mut scratch); // two per exponential of q
+            let ix = match rows.get(model, row)? {
+                Probs::Float(p, inverse) => multinomial_one(p, inverse, words),
+                Probs::Double(p, inverse) => multinomial_one(p, inverse, words),
+            };
             out.push(vocab.itos(ix as i64)?);
             if ix == 0 || len >= MAX_SAMPLE_LEN {
                 break;
@@ -72,12 +84,12 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
 }
 
 /// [`sample`] with one `torch.multinomial` call per character, as the lecture writes it: for
-/// models whose probabilities are not float32 (tests/sampling.rs checks the two agree).
+/// probabilities neither float32 nor float64. Seeds torch's generator and leaves it where the
+/// lecture's loop would.
 fn sample_each_step(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
-    tch::manual_seed(seed); // `sample` holds the generator's lock
+    let _generator = crate::rng::seed(seed); // held until every name is drawn
     let v = model.vocab().len();
     let context = model.context();
-    context_rows(model.vocab(), context)?;
     let mut names = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
         let mut window = vec![0usize; context];
@@ -104,13 +116,39 @@ fn sample_each_step(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Ve
     Ok(names)
 }
 
+/// One row of probabilities, in the float type the model gives, and `1 / p` in float32 for
+/// [`multinomial_one`]'s bounds.
+enum Probs {
+    Float(Vec<f32>, Vec<f32>),
+    Double(Vec<f64>, Vec<f32>),
+}
+
 /// The rows of probabilities [`sample`] has visited, fetched from the model once each and
 /// checked as `torch.multinomial` checks them.
 #[derive(Default)]
-struct Rows(HashMap<usize, Vec<f32>>);
+struct Rows(HashMap<usize, Probs, BuildHasherDefault<RowHasher>>);
+
+/// A row number is its own hash, spread by one multiplication: SipHash would cost more than the
+/// rest of drawing a character.
+#[derive(Default)]
+struct RowHasher(u64);
+
+impl Hasher for RowHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 
 impl Rows {
-    fn get(&mut self, model: &dyn LanguageModel, row: usize) -> Result<&[f32]> {
+    fn get(&mut self, model: &dyn LanguageModel, row: usize) -> Result<&Probs> {
         let p = match self.0.entry(row) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => e.insert(fetch_row(model, row)?),
@@ -119,26 +157,34 @@ impl Rows {
     }
 }
 
-fn fetch_row(model: &dyn LanguageModel, row: usize) -> Result<Vec<f32>> {
+fn fetch_row(model: &dyn LanguageModel, row: usize) -> Result<Probs> {
     let v = model.vocab().len();
     let p = model.next_probs(row as i64)?;
-    if p.kind() != Kind::Float || p.numel() != v {
+    if p.numel() != v || !matches!(p.kind(), Kind::Float | Kind::Double) {
         return Err(Error::Shape {
             what: "next_probs",
-            expected: format!("{v} Float probabilities"),
+            expected: format!("{v} probabilities, all float32 or all float64"),
             got: format!("{:?} {:?}", p.size(), p.kind()),
-            hint: "a LanguageModel gives one float32 probability per character of its vocabulary",
+            hint: "a LanguageModel gives one probability per character of its vocabulary, \
+                   of the same float type for every row",
         });
     }
-    let mut probs = vec![0f32; v];
-    p.f_contiguous()?.f_copy_data(&mut probs, v)?;
+    let mut probs = vec![0f64; v];
+    p.f_to_kind(Kind::Double)?
+        .f_contiguous()?
+        .f_copy_data(&mut probs, v)?;
     // torch.multinomial's checks: max < inf and min >= 0 (so no NaN), and sum > 0
-    let why = if probs.iter().any(|x| !(0.0..f32::INFINITY).contains(x)) {
+    let why = if probs.iter().any(|x| !(0.0..f64::INFINITY).contains(x)) {
         "probability tensor contains either `inf`, `nan` or element < 0"
     } else if probs.iter().all(|&x| x == 0.0) {
         "invalid multinomial distribution (sum of probabilities <= 0)"
     } else {
-        return Ok(probs);
+        let inverse = probs.iter().map(|&x| (1.0 / x) as f32).collect();
+        return Ok(if p.kind() == Kind::Float {
+            Probs::Float(probs.iter().map(|&x| x as f32).collect(), inverse) // exact: from f32
+        } else {
+            Probs::Double(probs, inverse)
+        });
     };
     Err(Error::BadRow {
         row,
@@ -146,42 +192,110 @@ fn fetch_row(model: &dyn LanguageModel, row: usize) -> Result<Vec<f32>> {
     })
 }
 
-/// Exponentials from torch's generator, drawn in blocks of rows of `V`: the `q` of
-/// `torch.multinomial`, which draws `V` of them, in order, for every character.
-#[derive(Default)]
-struct Noise {
-    q: Vec<f32>,
-    used: usize,
+/// The float types torch samples in: float32 and float64.
+trait Real: Copy + PartialOrd + std::ops::Div<Output = Self> {
+    const NEG_INFINITY: Self;
+    /// Rounds a float64 to this type, as `static_cast` does.
+    fn from_f64(x: f64) -> Self;
+    fn is_nan(self) -> bool;
+    /// `(1 + 1e-5) / best` in float32, with margin: the largest key that can still match `best`
+    /// (NaN when `best` is: then every character is checked).
+    fn threshold(best: Self) -> f32;
 }
 
-/// The most rows of exponentials [`Noise`] draws at once (4096 x 27 floats: 442 KB).
-const NOISE_ROWS: usize = 4096;
-
-impl Noise {
-    /// The next row of `v` exponentials. `names_left` (this one included) bounds the block: every
-    /// name needs at least one more character, so the block is never more than the lecture's
-    /// loop would draw.
-    fn next(&mut self, v: usize, names_left: usize) -> Result<&[f32]> {
-        if self.used + v > self.q.len() {
-            let rows = names_left.clamp(1, NOISE_ROWS);
-            let mut q = Tensor::f_empty([rows as i64, v as i64], (Kind::Float, tch::Device::Cpu))?;
-            let _ = q.f_exponential_(1.0)?; // in place
-            self.q.resize(rows * v, 0.0);
-            q.f_copy_data(&mut self.q, rows * v)?;
-            self.used = 0;
-        }
-        let q = &self.q[self.used..self.used + v];
-        self.used += v;
-        Ok(q)
+impl Real for f32 {
+    const NEG_INFINITY: f32 = f32::NEG_INFINITY;
+    fn from_f64(x: f64) -> f32 {
+        x as f32
+    }
+    fn is_nan(self) -> bool {
+        f32::is_nan(self)
+    }
+    fn threshold(best: f32) -> f32 {
+        f64::threshold(f64::from(best))
     }
 }
 
-/// `argmax(p / q)` in float32, as torch computes it: the first largest, a NaN counting as largest.
-fn argmax_ratio(p: &[f32], q: &[f32]) -> usize {
+impl Real for f64 {
+    const NEG_INFINITY: f64 = f64::NEG_INFINITY;
+    fn from_f64(x: f64) -> f64 {
+        x
+    }
+    fn is_nan(self) -> bool {
+        f64::is_nan(self)
+    }
+    fn threshold(best: f64) -> f32 {
+        ((1.0 + 1e-5) / best * (1.0 + 1e-6)) as f32
+    }
+}
+
+/// `torch.multinomial(p, 1)` given the generator's words behind its `q` (two per character):
+/// `argmax(p / q)` with `q = exponential(uniform(hi, lo))` rounded to `T`, the first largest, a
+/// NaN counting as largest (torch's `argmax`). `inverse` is `1 / p` in float32.
+///
+/// The logarithms of `q` are most of the work, so most are skipped. Without a logarithm,
+/// `key = lower bound of q * (1 / p)` is at most `q / p` (to 1e-6, rounding included): a
+/// character with a large key cannot have a large ratio. A character with the smallest key wins
+/// outright when every other key is above `upper bound of its q / p` (with a margin of 2e-5):
+/// nearly always. Otherwise its exact ratio is computed, then that of every character whose key
+/// is within 1e-5 of the best exact ratio so far, `key <= (1 + 1e-5) / best`.
+fn multinomial_one<T: Real>(p: &[T], inverse: &[f32], words: &[u32]) -> usize {
+    let n = p.len();
+    if n > MAX_FAST_VOCAB {
+        return argmax_exact(p, words);
+    }
+    let (inverse, words) = (&inverse[..n], &words[..2 * n]);
+    let mut keys = [0f32; MAX_FAST_VOCAB];
+    let keys = &mut keys[..n];
+    for (j, k) in keys.iter_mut().enumerate() {
+        *k = exponential_lower_bound(words[2 * j]) * inverse[j]; // NaN: p = 0 and q = 0
+    }
+    let mut first = 0;
+    let mut smallest = f32::INFINITY;
+    for (j, &k) in keys.iter().enumerate() {
+        if k < smallest {
+            (first, smallest) = (j, k);
+        }
+    }
+    let (hi, lo) = (words[2 * first], words[2 * first + 1]);
+    let quick = (exponential_upper_bound(hi, lo) * f64::from(inverse[first]) * (1.0 + 2e-5)) as f32;
+    if keys
+        .iter()
+        .enumerate()
+        .all(|(j, &k)| j == first || k > quick)
+    {
+        return first; // NaN keys fail `k > quick`
+    }
+    let exact = |j: usize| p[j] / T::from_f64(exponential(uniform(words[2 * j], words[2 * j + 1])));
+    let (mut best_j, mut best) = (first, exact(first));
+    let mut limit = T::threshold(best);
+    for (j, &k) in keys.iter().enumerate() {
+        if j == first || k > limit {
+            continue; // exact ratio <= (1 + 1e-6) / k < best: j neither wins nor ties
+        }
+        let r = exact(j);
+        let better = if best.is_nan() {
+            r.is_nan() && j < best_j
+        } else {
+            r.is_nan() || r > best || (r == best && j < best_j)
+        };
+        if better {
+            (best_j, best) = (j, r);
+            limit = T::threshold(best);
+        }
+    }
+    best_j
+}
+
+/// The largest vocabulary [`multinomial_one`] bounds on the stack; past it every ratio is exact.
+const MAX_FAST_VOCAB: usize = 64;
+
+/// [`multinomial_one`] with every ratio computed exactly.
+fn argmax_exact<T: Real>(p: &[T], words: &[u32]) -> usize {
     let mut best = 0;
-    let mut top = f32::NEG_INFINITY;
-    for (j, (&pj, &qj)) in p.iter().zip(q).enumerate() {
-        let r = pj / qj;
+    let mut top = T::NEG_INFINITY;
+    for (j, (&pj, w)) in p.iter().zip(words.chunks_exact(2)).enumerate() {
+        let r = pj / T::from_f64(exponential(uniform(w[0], w[1])));
         if r.is_nan() {
             return j;
         }

@@ -20,7 +20,10 @@ pub enum Method {
     /// the normalization act on each row alone, so they are done once on the `V^c` rows of `W`
     /// and the pick comes last, `probs[xs, ys]`: per step `(n,)` work, not `(n, V)`.
     Index,
-    /// E05: rows of `W` and torch's fused `cross_entropy` on the logits.
+    /// E05: the fused loss of `F.cross_entropy`, `log_softmax` (logits minus their
+    /// `logsumexp`: no `exp` overflows) then the mean of `-log_softmax` at `ys`. As in `Index`,
+    /// `log_softmax` is taken on the `V^c` rows of `W` and the pick comes last: the value of
+    /// `cross_entropy(W[xs], ys)` without making the `(n, V)` logits.
     CrossEntropy,
     /// E06: the loss from the count matrix alone, `-(N * log_softmax(W)).sum() / N.sum()`.
     /// Training steps with its gradient in closed form, `(R * softmax(W) - N) / N.sum()` plus the
@@ -160,15 +163,15 @@ impl NeuralModel {
     }
 }
 
-/// How many threads torch's ops use while `method` trains. `OneHot` and `CrossEntropy` work on
-/// `(n, V)` tensors and keep torch's count. `Index` and `Counts` work on `(n,)` and `(V^c, V)`
+/// How many threads torch's ops use while `method` trains. `OneHot` works on `(n, V)` tensors
+/// and keeps torch's count. `Index`, `CrossEntropy` and `Counts` work on `(n,)` and `(V^c, V)`
 /// tensors, where splitting an op across threads costs more than it saves, and a thread that
 /// shares its core with other work holds every op up at the barrier: they use one thread.
 /// BENCHMARKS.md has the timings behind this.
 fn training_threads(method: Method) -> i32 {
     match method {
-        Method::Index | Method::Counts => 1,
-        Method::OneHot | Method::CrossEntropy => tch::get_num_threads(),
+        Method::Index | Method::CrossEntropy | Method::Counts => 1,
+        Method::OneHot => tch::get_num_threads(),
     }
 }
 
@@ -296,14 +299,15 @@ impl<'a> Pass<'a> {
                     .f_neg()?
             }
             Prep::CrossEntropy => {
-                let logits = w.f_index_select(0, &self.data.xs)?; // (n, V)
-                logits.f_cross_entropy_loss::<Tensor>(
-                    &self.data.ys,
-                    None,
-                    tch::Reduction::Mean,
-                    -100,
-                    0.0,
-                )?
+                // cross_entropy(W[xs], ys) = -log_softmax(W[xs])[i, ys[i]].mean(), and
+                // log_softmax acts on each row alone: take it on W's rows, then pick.
+                w.f_log_softmax(1, Kind::Float)? // (V^c, V): logits - logsumexp(logits)
+                    .f_index(&[
+                        Some(self.data.xs.shallow_clone()),
+                        Some(self.data.ys.shallow_clone()),
+                    ])? // (n,)
+                    .f_mean(Kind::Float)?
+                    .f_neg()?
             }
             Prep::Counts { counts, total, .. } => {
                 let logp = w.f_log_softmax(1, Kind::Float)?; // (V^c, V)

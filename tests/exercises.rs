@@ -144,6 +144,18 @@ fn e04_e05_one_hot_index_and_cross_entropy_agree() -> Result<()> {
     let (l3, g3) = loss_and_grad(&mut net, &data, Method::CrossEntropy)?;
     assert!((l1 - l2).abs() < 1e-6, "one-hot {l1} vs index {l2}");
     assert!((l1 - l3).abs() < 1e-6, "one-hot {l1} vs cross_entropy {l3}");
+    // Method::CrossEntropy takes log_softmax on W's rows: the value of torch's cross_entropy
+    // on the (n, 27) logits W[xs]
+    let torch_ce = makemore::tch::no_grad(|| {
+        let logits = net.w.index_select(0, &data.xs);
+        logits.cross_entropy_for_logits(&data.ys)
+            + net.w.pow_tensor_scalar(2).mean(Kind::Float) * 0.01
+    });
+    let torch_ce = torch_ce.double_value(&[]);
+    assert!(
+        (l3 - torch_ce).abs() < 1e-6,
+        "crate {l3} vs torch's cross_entropy {torch_ce}"
+    );
     // In float32 the gradients differ by ~1e-5: indexing's backward adds the up to 32,033
     // gradients of a row one at a time into a float32 sum, the matmul's backward sums in blocks.
     // The float64 gradient shows that this is rounding: all three are near it, one-hot within 1e-7.
