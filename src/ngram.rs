@@ -99,9 +99,9 @@ impl Dataset {
     /// [`Error::Shape`] if `xs` or `ys` hold an index outside the vocabulary.
     pub fn counts(&self) -> Result<Tensor> {
         let (rows, v) = (self.rows(), self.vocab_len as i64);
-        let mut counts = vec![0i32; (rows * v) as usize];
-        self.for_each_pair(|x, y| counts[x * v as usize + y] += 1)?;
-        Ok(Tensor::from_slice(&counts).f_view([rows, v])?)
+        let mut counts = Int32Counts::new((rows * v) as usize);
+        self.for_each_pair(|x, y| counts.add(x * v as usize + y))?;
+        Ok(Tensor::from_slice(&counts.finish()?).f_view([rows, v])?)
     }
 
     /// Calls `f(xs[i], ys[i])` for every example, copying the tensors out in blocks.
@@ -226,12 +226,50 @@ pub(crate) fn for_each_example(
 pub fn count_ngrams(words: &[String], vocab: &Vocab, context: usize) -> Result<Tensor> {
     let rows = context_rows(vocab, context)?;
     let v = vocab.len();
-    let mut counts = vec![0i32; rows * v];
+    let mut counts = Int32Counts::new(rows * v);
     for_each_example(words, vocab, context, |row, next| {
-        counts[row * v + next] += 1
+        counts.add(row * v + next)
     })?;
     let shape = vec![v as i64; context + 1];
-    Ok(Tensor::from_slice(&counts).f_view(shape.as_slice())?)
+    Ok(Tensor::from_slice(&counts.finish()?).f_view(shape.as_slice())?)
+}
+
+/// Counts in Int32, the lecture's dtype, that say so when one would pass `i32::MAX` (over two
+/// billion of one n-gram) instead of wrapping around or panicking.
+struct Int32Counts {
+    counts: Vec<i32>,
+    overflow: bool,
+}
+
+impl Int32Counts {
+    fn new(len: usize) -> Self {
+        Int32Counts {
+            counts: vec![0; len],
+            overflow: false,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, i: usize) {
+        let c = &mut self.counts[i];
+        if *c == i32::MAX {
+            self.overflow = true;
+        } else {
+            *c += 1;
+        }
+    }
+
+    fn finish(self) -> Result<Vec<i32>> {
+        if self.overflow {
+            return Err(Error::param(
+                "words",
+                format!("more than {} of one n-gram", i32::MAX),
+                "the lecture's Int32 counts cannot hold them",
+                "count a sample of the words",
+            ));
+        }
+        Ok(self.counts)
+    }
 }
 
 /// The bigram counts `N`, `[V, V]` Int32: [`count_ngrams`] with one character of context.
@@ -364,6 +402,18 @@ impl LanguageModel for CountModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_past_i32_max_is_an_error_not_a_wrap() {
+        let mut counts = Int32Counts::new(2);
+        counts.counts[1] = i32::MAX - 1;
+        counts.add(1); // reaches i32::MAX: fine
+        counts.add(0);
+        assert_eq!(counts.counts, [1, i32::MAX]);
+        counts.add(1); // one more than Int32 holds
+        let err = counts.finish().unwrap_err().to_string();
+        assert!(err.contains("2147483647") && err.contains("Int32"), "{err}");
+    }
 
     fn emma() -> (Vec<String>, Vocab) {
         let w = vec!["emma".to_string()];
