@@ -60,27 +60,13 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
     let mut rows = Rows::default();
     let mut generator = TorchGenerator::new(seed);
     let mut scratch = Vec::with_capacity(2 * v);
-    let mut names = Vec::with_capacity(n.min(1 << 16));
-    for _ in 0..n {
-        let mut window = vec![0usize; context];
-        let mut out = String::new();
-        for len in 1.. {
-            let row = window.iter().fold(0, |acc, &i| acc * v + i);
-            let words = generator.words(2 * v, &mut scratch); // two per exponential of q
-            let ix = match rows.get(model, row)? {
-                Probs::Float(p, inverse) => multinomial_one(p, inverse, words),
-                Probs::Double(p, inverse) => multinomial_one(p, inverse, words),
-            };
-            out.push(vocab.itos(ix as i64)?);
-            if ix == 0 || len >= MAX_SAMPLE_LEN {
-                break;
-            }
-            window.remove(0);
-            window.push(ix);
-        }
-        names.push(out);
-    }
-    Ok(names)
+    sample_with(model, n, |row| {
+        let words = generator.words(2 * v, &mut scratch); // two per exponential of q
+        Ok(match rows.get(model, row)? {
+            Probs::Float(p, inverse) => multinomial_one(p, inverse, words),
+            Probs::Double(p, inverse) => multinomial_one(p, inverse, words),
+        })
+    })
 }
 
 /// [`sample`] with one `torch.multinomial` call per character, as the lecture writes it: for
@@ -88,28 +74,41 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
 /// lecture's loop would.
 fn sample_each_step(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
     let _generator = crate::rng::seed(seed); // held until every name is drawn
-    let v = model.vocab().len();
-    let context = model.context();
+    sample_with(model, n, |row| {
+        let ix = model
+            .next_probs(row as i64)? // (V,)
+            .f_multinomial(1, true)
+            .map_err(|e| Error::BadRow {
+                row,
+                why: first_line(&e.to_string()),
+            })?
+            .int64_value(&[0]);
+        Ok(ix as usize)
+    })
+}
+
+/// The lecture's loop around a draw: `n` names, each from `.` on, `draw(row)` giving the next
+/// character after context row `row`, until `.` (or [`MAX_SAMPLE_LEN`] characters).
+fn sample_with(
+    model: &dyn LanguageModel,
+    n: usize,
+    mut draw: impl FnMut(usize) -> Result<usize>,
+) -> Result<Vec<String>> {
+    let vocab = model.vocab();
+    let v = vocab.len();
     let mut names = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
-        let mut window = vec![0usize; context];
+        let mut window = vec![0usize; model.context()];
         let mut out = String::new();
         for len in 1.. {
-            let row = window.iter().fold(0, |acc, &i| acc * v + i) as i64;
-            let p = model.next_probs(row)?; // (V,)
-            let ix = p
-                .f_multinomial(1, true)
-                .map_err(|e| Error::BadRow {
-                    row: row as usize,
-                    why: first_line(&e.to_string()),
-                })?
-                .int64_value(&[0]);
-            out.push(model.vocab().itos(ix)?);
+            let row = window.iter().fold(0, |acc, &i| acc * v + i);
+            let ix = draw(row)?;
+            out.push(vocab.itos(ix as i64)?);
             if ix == 0 || len >= MAX_SAMPLE_LEN {
                 break;
             }
             window.remove(0);
-            window.push(ix as usize);
+            window.push(ix);
         }
         names.push(out);
     }

@@ -30,11 +30,12 @@ fn sample_with_multinomial(model: &dyn LanguageModel, n: usize, seed: i64) -> Ve
     names
 }
 
-/// A model whose probabilities are float64: `sample` takes `argmax(p / q)` in float64 for it,
-/// as `torch.multinomial` does.
-struct Double<'a>(&'a dyn LanguageModel);
+/// A model whose probabilities are cast to another float type: for float64 `sample` takes
+/// `argmax(p / q)` in float64, as `torch.multinomial` does; for others it calls
+/// `torch.multinomial` itself.
+struct Cast<'a>(&'a dyn LanguageModel, Kind);
 
-impl LanguageModel for Double<'_> {
+impl LanguageModel for Cast<'_> {
     fn vocab(&self) -> &Vocab {
         self.0.vocab()
     }
@@ -42,7 +43,7 @@ impl LanguageModel for Double<'_> {
         self.0.context()
     }
     fn next_probs(&self, row: i64) -> Result<Tensor> {
-        Ok(self.0.next_probs(row)?.to_kind(Kind::Double))
+        Ok(self.0.next_probs(row)?.to_kind(self.1))
     }
     fn probs(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
         self.0.probs(xs, ys)
@@ -57,7 +58,7 @@ fn sampling_draws_exactly_what_the_lectures_multinomial_loop_draws() -> Result<(
     let trigram = CountModel::fit(&words, &vocab, 2, 1.0)?;
     let unsmoothed = CountModel::fit(&words, &vocab, 1, 0.0)?; // zeros in P
     let net = NeuralModel::new(&vocab, 1, 7)?;
-    let double = Double(&bigram);
+    let double = Cast(&bigram, Kind::Double);
     for (model, n, seed) in [
         (&bigram as &dyn LanguageModel, 5000, SEED),
         (&trigram, 1000, 42),
@@ -78,5 +79,11 @@ fn sampling_draws_exactly_what_the_lectures_multinomial_loop_draws() -> Result<(
         assert_eq!(fast.len(), n);
         assert_eq!(fast, slow, "context {}, seed {seed}", model.context());
     }
+    // float16 probabilities: torch.multinomial itself, one call per character
+    let half = Cast(&bigram, Kind::Half);
+    assert_eq!(
+        sample(&half, 300, 8)?,
+        sample_with_multinomial(&half, 300, 8)
+    );
     Ok(())
 }
