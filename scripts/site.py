@@ -9,8 +9,9 @@ them in lecture order (01..06, then the exercises e01..e06, then anything else),
 the title and the first sentence of the notebook's first markdown cell. A notebook without outputs
 is listed as not executed yet, with no page (run `make notebooks` to execute them).
 
---check fails when an executed notebook has no page (or is not linked from the index), or when the
-heatmap page (02_*) holds no embedded PNG of a real size.
+--check fails when an executed notebook has no page (or is not linked from the index), when a
+page loads a script from the network, or when the heatmap page (02_*) holds no embedded PNG of a
+real size.
 """
 import argparse
 import base64
@@ -106,7 +107,8 @@ outputs: no Rust kernel needed to read them. To run them, <code>make lab</code>.
 
 def render():
     SITE.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name='lab', embed_images=True)
+    exporter = HTMLExporter(template_name='makemore', embed_images=True,
+                            extra_template_basedirs=[str(ROOT / 'scripts' / 'site_template')])
     items, pages = [], []
     for path in notebooks():
         nb = nbformat.read(path, as_version=4)
@@ -161,6 +163,9 @@ def check():
         if f'href="{page.name}"' not in index_html:
             errors.append(f'index.html does not link {page.name}')
         text = page.read_text(encoding='utf-8')
+        remote = re.findall(r'<script[^>]*src="(https?:[^"]*)"', text)
+        if remote:
+            errors.append(f'{page.name} loads scripts from the network: {remote}')
         if path.name.startswith('02_'):
             sizes = [png_size(base64.b64decode(b)) for b in
                      re.findall(r'<img[^>]*src="data:image/png;base64,\s*([A-Za-z0-9+/=\s]+)"', text)]
