@@ -242,12 +242,19 @@ fn e06_training_from_counts_follows_the_per_example_loop() -> Result<()> {
         },
     )?;
     assert_eq!(counts.len(), 100);
+    // The one-hot loss is a float32 mean of 228,146 terms, rounded differently by other CPU
+    // kernels (5e-6 at step 0 on one CI machine): every step to 5e-5, the final loss to 1e-5.
     for (step, (a, b)) in counts.iter().zip(&one_hot).enumerate() {
         assert!(
-            (a - b).abs() < 1e-5,
+            (a - b).abs() < 5e-5,
             "step {step}: counts {a} vs one-hot {b}"
         );
     }
+    let (a, b) = (counts[99], one_hot[99]);
+    assert!(
+        (a - b).abs() < 1e-5,
+        "final loss: counts {a} vs one-hot {b}"
+    );
     let w_diff = max_abs_diff(&net.w, &lecture.w);
     assert!(w_diff < 1e-4, "W differs by {w_diff} after 100 steps");
     // and the lecture's Python loop
