@@ -1,7 +1,11 @@
+//! Random numbers as torch draws them.
+//!
 //! Torch's default CPU generator is one per process. A seeded call (seed, then draw) must not
 //! interleave with another thread's, or both get other numbers than the seed promises: the
-//! crate's seeded functions (`sample`, `NeuralModel::new`, `Split::new`) hold this lock while
-//! they seed and draw.
+//! crate's seeded calls into torch (`NeuralModel::new`, `Split::new`, and `sample` for models
+//! that are neither float32 nor float64) hold this lock while they seed and draw.
+//!
+//! `sample` itself draws from [`TorchGenerator`], a copy of that generator in Rust.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -19,7 +23,8 @@ pub(crate) fn seed(seed: i64) -> MutexGuard<'static, ()> {
 /// Torch's CPU generator, step for step: the mt19937 engine of `at::CPUGeneratorImpl`, seeded
 /// as `torch.manual_seed` seeds it, and the draws `Tensor.exponential_()` makes from it. Sampling
 /// runs this copy instead of calling into torch 27 times a character: the numbers are the same
-/// (tests/sampling.rs checks them against torch's), and torch's own generator is left alone.
+/// (the tests below check them against torch's, tests/sampling.rs the names they make), and
+/// torch's own generator is left alone.
 pub(crate) struct TorchGenerator {
     state: [u32; MT_N],
     /// The outputs of the current state, tempered; `next` is the first one not used yet.
