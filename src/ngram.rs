@@ -234,41 +234,34 @@ pub fn count_ngrams(words: &[String], vocab: &Vocab, context: usize) -> Result<T
     Ok(Tensor::from_slice(&counts.finish()?).f_view(shape.as_slice())?)
 }
 
-/// Counts in Int32, the lecture's dtype, that say so when one would pass `i32::MAX` (over two
-/// billion of one n-gram) instead of wrapping around or panicking.
-struct Int32Counts {
-    counts: Vec<i32>,
-    overflow: bool,
-}
+/// Counts for an Int32 tensor, the lecture's dtype: counted in u64, and an error rather than a
+/// wrap-around when one passes `i32::MAX` (over two billion of one n-gram).
+struct Int32Counts(Vec<u64>);
 
 impl Int32Counts {
     fn new(len: usize) -> Self {
-        Int32Counts {
-            counts: vec![0; len],
-            overflow: false,
-        }
+        Int32Counts(vec![0; len])
     }
 
     #[inline]
     fn add(&mut self, i: usize) {
-        let c = &mut self.counts[i];
-        if *c == i32::MAX {
-            self.overflow = true;
-        } else {
-            *c += 1;
-        }
+        self.0[i] += 1;
     }
 
     fn finish(self) -> Result<Vec<i32>> {
-        if self.overflow {
-            return Err(Error::param(
-                "words",
-                format!("more than {} of one n-gram", i32::MAX),
-                "the lecture's Int32 counts cannot hold them",
-                "count a sample of the words",
-            ));
-        }
-        Ok(self.counts)
+        self.0
+            .into_iter()
+            .map(|c| {
+                i32::try_from(c).map_err(|_| {
+                    Error::param(
+                        "words",
+                        format!("{c} of one n-gram, more than {}", i32::MAX),
+                        "the lecture's Int32 counts cannot hold them",
+                        "count a sample of the words",
+                    )
+                })
+            })
+            .collect()
     }
 }
 
@@ -406,13 +399,16 @@ mod tests {
     #[test]
     fn a_count_past_i32_max_is_an_error_not_a_wrap() {
         let mut counts = Int32Counts::new(2);
-        counts.counts[1] = i32::MAX - 1;
+        counts.0[1] = i32::MAX as u64 - 1;
         counts.add(1); // reaches i32::MAX: fine
         counts.add(0);
-        assert_eq!(counts.counts, [1, i32::MAX]);
+        assert_eq!(
+            Int32Counts(counts.0.clone()).finish().unwrap(),
+            [1, i32::MAX]
+        );
         counts.add(1); // one more than Int32 holds
         let err = counts.finish().unwrap_err().to_string();
-        assert!(err.contains("2147483647") && err.contains("Int32"), "{err}");
+        assert!(err.contains("2147483648") && err.contains("Int32"), "{err}");
     }
 
     fn emma() -> (Vec<String>, Vocab) {
