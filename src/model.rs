@@ -97,9 +97,11 @@ fn sample_with(
     let vocab = model.vocab();
     let v = vocab.len();
     let mut names = Vec::with_capacity(n.min(1 << 16));
+    let mut window = Vec::with_capacity(model.context() + 1);
     for _ in 0..n {
-        let mut window = vec![0usize; model.context()];
-        let mut out = String::new();
+        window.clear();
+        window.resize(model.context(), 0usize);
+        let mut out = String::with_capacity(16);
         for len in 1.. {
             let row = window.iter().fold(0, |acc, &i| acc * v + i);
             let ix = draw(row)?;
@@ -249,21 +251,20 @@ fn multinomial_one<T: Real>(p: &[T], inverse: &[f32], words: &[u32]) -> usize {
     for (j, k) in keys.iter_mut().enumerate() {
         *k = exponential_lower_bound(words[2 * j]) * inverse[j]; // NaN: p = 0 and q = 0
     }
-    let mut first = 0;
-    let mut smallest = f32::INFINITY;
+    // the smallest key and the runner-up (NaN keys aside, but noted)
+    let (mut first, mut smallest, mut second, mut nan) = (0, f32::INFINITY, f32::INFINITY, false);
     for (j, &k) in keys.iter().enumerate() {
+        nan |= k.is_nan();
         if k < smallest {
-            (first, smallest) = (j, k);
+            (second, first, smallest) = (smallest, j, k);
+        } else if k < second {
+            second = k;
         }
     }
     let (hi, lo) = (words[2 * first], words[2 * first + 1]);
     let quick = (exponential_upper_bound(hi, lo) * f64::from(inverse[first]) * (1.0 + 2e-5)) as f32;
-    if keys
-        .iter()
-        .enumerate()
-        .all(|(j, &k)| j == first || k > quick)
-    {
-        return first; // NaN keys fail `k > quick`
+    if !nan && second > quick {
+        return first;
     }
     let exact = |j: usize| p[j] / T::from_f64(exponential(uniform(words[2 * j], words[2 * j + 1])));
     let (mut best_j, mut best) = (first, exact(first));
