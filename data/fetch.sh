@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Puts names.txt (32,033 names, from github.com/karpathy/makemore, MIT) at data/names.txt and
-# checks its sha256. Sources, in order: $MAKEMORE_NAMES, ../shared/names.txt, a download.
+# checks its sha256. Sources, in order: $MAKEMORE_NAMES, ../shared/names.txt, the same two places
+# beside the repository this one was cloned from when that is a local folder, a download.
 set -euo pipefail
 cd "$(dirname "$0")"
 URL="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
@@ -20,6 +21,11 @@ if [ -n "${MAKEMORE_NAMES:-}" ]; then
 elif [ -f ../../shared/names.txt ]; then
   src="../shared/names.txt"
   cp ../../shared/names.txt "$tmp"
+elif origin=$(git -C .. remote get-url origin 2>/dev/null) && [ -d "$origin" ] &&
+     local_copy=$(for f in "$origin/data/names.txt" "$origin/../shared/names.txt"; do
+                    check "$f" && echo "$f" && break; done) && [ -n "$local_copy" ]; then
+  src="$local_copy (the local repository this was cloned from)"
+  cp "$local_copy" "$tmp"
 else
   src="$URL"
   if command -v curl >/dev/null; then
