@@ -2,10 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-JUPYTER := $(VENV)/bin/jupyter
 PORT ?= 8888
 
-.PHONY: setup data lab notebooks test reference test-rust test-notebooks test-browser test-site bench site clean-evcxr
+.PHONY: setup data lab notebooks test reference test-rust test-notebooks test-portable test-browser test-site bench site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -15,23 +14,28 @@ setup:
 data:
 	@bash data/fetch.sh
 
-## lab: JupyterLab on notebooks/ with the "Rust (makemore)" kernel, on 127.0.0.1, token auth on
+## lab: JupyterLab on notebooks/ with the "Rust (makemore)" kernel, on 127.0.0.1, token auth on;
+##   opens notebooks/00_* (else 01_*) and prints the URL with its token in a box
 lab: setup
-	$(JUPYTER) lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	PORT=$(PORT) $(PY) scripts/lab.py
 
 ## notebooks: re-execute every notebook top to bottom and save it with its outputs
 notebooks: setup
 	$(PY) tests/notebooks.py --write
 
-## reference: run the lecture's Python code on the same torch -> target/reference.json
-reference: target/reference.json
+## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
+reference: target/reference.json target/makemore_reference.json
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
+target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
+	@mkdir -p target
+	@bash data/fetch.sh makemore.py
+	$(PY) tests/reference/makemore_ref.py data/makemore.py data/names.txt $@
 
-## test: format, lints, Rust tests (golden values from the Python reference), notebooks, browser, site
-test: setup reference test-rust test-notebooks test-browser test-site
+## test: format, lints, Rust tests (golden values from the Python reference), notebooks,
+##   setup and kernel without GNU tools, browser, site
+test: setup reference test-rust test-notebooks test-portable test-browser test-site
 
 test-rust:
 	cargo fmt --check
@@ -40,6 +44,10 @@ test-rust:
 
 test-notebooks:
 	$(PY) tests/notebooks.py --check
+
+## test-portable: setup and the kernel with flock, sha256sum, ... hidden from PATH (as on macOS)
+test-portable: setup
+	$(PY) tests/portable.py
 
 ## test-browser: JupyterLab in headless chromium runs notebooks 02 and 06 through its UI
 ##   (installs Debian's chromium and the pinned playwright-core when missing; SKIPPED if it cannot)

@@ -94,11 +94,15 @@ fn train(
         method,
         ..TrainConfig::default()
     };
-    let (s, losses) = timed(
+    let threads = makemore::tch::get_num_threads();
+    makemore::tch::set_num_threads(method.threads().unwrap_or(threads));
+    let timing = timed(
         reps,
         || NeuralModel::new(vocab, 1, SEED),
         |mut net| net.train(&data, &cfg),
-    )?;
+    );
+    makemore::tch::set_num_threads(threads);
+    let (s, losses) = timing?;
     let name = format!("train_{method:?}{suffix}").to_lowercase();
     line(&name, s, format!("{:.9}", losses[losses.len() - 1]));
     Ok(())

@@ -45,9 +45,9 @@ pub enum Error {
         got: String,
         hint: &'static str,
     },
-    /// A probability row that cannot be sampled from (all zeros, negative, or not finite).
-    #[error("row {row} of the probability matrix cannot be sampled: {why} (hint: use smoothing > 0 so every row has mass)")]
-    BadRow { row: usize, why: String },
+    /// Probabilities that cannot be sampled (all zeros, negative, or not finite).
+    #[error("the probabilities after {context:?} cannot be sampled: {why} (hint: use smoothing > 0 so every context has mass)")]
+    BadRow { context: String, why: String },
     /// A saved model that cannot be loaded.
     #[error("cannot load the model {path}: {why} (hint: {hint})")]
     Model {
@@ -56,18 +56,33 @@ pub enum Error {
         hint: &'static str,
     },
     /// A plot could not be drawn.
-    #[error("cannot draw the plot: {0} (hint: check that a DejaVu font is installed, e.g. `apt-get install fonts-dejavu-core`)")]
-    Plot(String),
-    /// An error from libtorch.
-    #[error("libtorch: {0}")]
+    #[error("cannot draw the plot: {why} (hint: {hint})")]
+    Plot { why: String, hint: &'static str },
+    /// An error from libtorch: its first line, as PyTorch shows it (`MAKEMORE_BACKTRACE=1` for
+    /// all of it, with libtorch's C++ frames).
+    #[error("libtorch: {} (hint: set MAKEMORE_BACKTRACE=1 for libtorch's full report)", torch_message(.0))]
     Torch(#[from] tch::TchError),
+}
+
+/// What libtorch said: the first line of its message, or all of it with `MAKEMORE_BACKTRACE=1`.
+fn torch_message(e: &tch::TchError) -> String {
+    let text = match e {
+        tch::TchError::Torch(message) => message.clone(),
+        e => e.to_string(),
+    };
+    if std::env::var_os("MAKEMORE_BACKTRACE").is_some_and(|v| v != "0") {
+        text
+    } else {
+        text.lines().next().unwrap_or_default().to_string()
+    }
 }
 
 /// `Result` with the crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    pub(crate) fn param(
+    /// A [`Error::Param`]: `name = value` is invalid because `why`; `hint` says what to do.
+    pub fn param(
         name: &'static str,
         value: impl std::fmt::Display,
         why: &'static str,

@@ -2,39 +2,58 @@
 //!
 //! Give it words, it makes more like them: Andrej Karpathy's lecture "The spelled-out intro to
 //! language modeling: building makemore" (the character-level bigram model) in Rust, over
-//! libtorch through `tch`. The notebooks in `notebooks/` walk through the lecture with it.
+//! libtorch through `tch`, and the models of his makemore.py on the same interface. The notebooks
+//! in `notebooks/` walk through the lecture with it.
+//!
+//! The modules follow the lecture: [`data`] (words → vocabulary → examples), [`model`] (the count
+//! model, the one-layer net, and the interface every model implements), [`sample`] (drawing
+//! names), [`loss`] (the negative log likelihood), [`plot`] (heatmaps and curves, inline in a
+//! notebook), [`train`] (makemore.py's training of its networks, from the MLP to the
+//! Transformer). `use makemore::prelude::*;` brings what a notebook needs.
 //!
 //! ```no_run
-//! use makemore::{read_words, sample, CountModel, Vocab};
+//! use makemore::prelude::*;
 //! let words = read_words("data/names.txt")?;
 //! let vocab = Vocab::from_words(&words)?;
 //! let model = CountModel::fit(&words, &vocab, 1, 1.0)?; // bigram, add-1 smoothing
-//! println!("{:?}", sample(&model, 5, 2147483647)?); // ["cexze.", "momasurailezitynn.", ...]
+//! println!("{:?}", sample(&model, 5, SEED)?); // ["cexze.", "momasurailezitynn.", ...]
+//! println!("{:.4}", nll(&model, &words)?); // 2.4546
 //! # Ok::<(), makemore::Error>(())
 //! ```
 
 pub mod data;
 pub mod error;
 pub mod io;
+pub mod loss;
 pub mod model;
-pub mod neural;
-pub mod ngram;
-pub mod persist;
 pub mod plot;
 mod rng;
-pub mod vocab;
-
-pub use data::{parse_words, read_words, Split};
-pub use error::{Error, Result};
-pub use model::{nll, nll_of, sample, LanguageModel};
-pub use neural::{Method, NeuralModel, TrainConfig};
-pub use ngram::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts, CountModel, Dataset};
-pub use persist::{save_counts, save_neural, Model};
-pub use plot::{heatmap, image, line_plot, side_by_side, Png, Series};
-pub use vocab::{Vocab, BOUNDARY};
+pub mod sample;
+pub mod train;
 
 /// The seed the lecture gives torch's generator: `torch.Generator().manual_seed(2147483647)`.
 pub const SEED: i64 = 2147483647;
 
+pub use error::{Error, Result};
+pub use prelude::*;
 /// Re-exported so notebooks and tests use the same `tch` as the crate.
 pub use tch;
+
+/// What a notebook or a program needs, in one `use makemore::prelude::*;`: the crate's types and
+/// functions, and tch's `Tensor`, `Kind`, `Device`, `IndexOp`, `no_grad` and `manual_seed`. No
+/// module names, so none can hide a variable of the same name.
+pub mod prelude {
+    pub use crate::data::{
+        block_size, parse_words, read_words, Dataset, Sequences, Split, Vocab, BOUNDARY,
+    };
+    pub use crate::loss::{cross_entropy, evaluate, nll, pick};
+    pub use crate::model::counts::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts};
+    pub use crate::model::neural::{Method, TrainConfig};
+    pub use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
+    pub use crate::plot::{heatmap, heatmap_sized, image, line_plot, side_by_side, Png, Series};
+    pub use crate::rng::with_torch_seed;
+    pub use crate::sample::{sample, Sampling};
+    pub use crate::train::{device, Losses, TrainOptions, Trainer};
+    pub use crate::SEED;
+    pub use tch::{manual_seed, no_grad, Device, IndexOp, Kind, Tensor};
+}

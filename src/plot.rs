@@ -11,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use tch::{Kind, Tensor};
 
+use crate::data::Vocab;
 use crate::error::{Error, Result};
-use crate::vocab::Vocab;
 
 /// A rendered picture: PNG bytes. In a notebook, a cell ending with a `Png` shows the image.
 #[derive(Clone, PartialEq, Eq)]
@@ -60,10 +60,8 @@ impl Png {
             enc.set_color(png::ColorType::Rgb);
             enc.set_depth(png::BitDepth::Eight);
             enc.set_compression(png::Compression::Best);
-            let mut writer = enc.write_header().map_err(|e| Error::Plot(e.to_string()))?;
-            writer
-                .write_image_data(rgb)
-                .map_err(|e| Error::Plot(e.to_string()))?;
+            let mut writer = enc.write_header().map_err(plot_error)?;
+            writer.write_image_data(rgb).map_err(plot_error)?;
         }
         Ok(Png {
             bytes,
@@ -97,10 +95,21 @@ fn ensure_font() -> Result<()> {
                     }
                 }
             }
-            Err("no DejaVu Sans Mono font found; set MAKEMORE_FONT to a .ttf file".to_string())
+            Err("no DejaVu Sans Mono font found".to_string())
         })
         .clone()
-        .map_err(Error::Plot)
+        .map_err(|why| Error::Plot {
+            why,
+            hint: "install one (`apt-get install fonts-dejavu-core`), or set MAKEMORE_FONT to a .ttf file",
+        })
+}
+
+/// An error of plotters or png while drawing.
+fn plot_error(e: impl std::fmt::Display) -> Error {
+    Error::Plot {
+        why: e.to_string(),
+        hint: "check the values passed to the plot: finite numbers, a sensible size",
+    }
 }
 
 fn draw<F>(width: u32, height: u32, paint: F) -> Result<Png>
@@ -111,9 +120,9 @@ where
     let mut rgb = vec![255u8; (width * height * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| Error::Plot(e.to_string()))?;
-        paint(&root).map_err(Error::Plot)?;
-        root.present().map_err(|e| Error::Plot(e.to_string()))?;
+        root.fill(&WHITE).map_err(plot_error)?;
+        paint(&root).map_err(plot_error)?;
+        root.present().map_err(plot_error)?;
     }
     Png::from_rgb(&rgb, width, height)
 }
@@ -454,13 +463,9 @@ fn bounds(v: &[f64]) -> (f64, f64) {
 pub fn side_by_side(left: &Png, left_title: &str, right: &Png, right_title: &str) -> Result<Png> {
     let decode = |p: &Png| -> Result<Vec<u8>> {
         let decoder = png::Decoder::new(std::io::Cursor::new(&p.bytes));
-        let mut reader = decoder
-            .read_info()
-            .map_err(|e| Error::Plot(e.to_string()))?;
+        let mut reader = decoder.read_info().map_err(plot_error)?;
         let mut buf = vec![0; reader.output_buffer_size()];
-        reader
-            .next_frame(&mut buf)
-            .map_err(|e| Error::Plot(e.to_string()))?;
+        reader.next_frame(&mut buf).map_err(plot_error)?;
         Ok(buf)
     };
     let (a, b) = (decode(left)?, decode(right)?);

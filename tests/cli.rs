@@ -1,36 +1,19 @@
-//! The `makemore` binary: the lecture's results by default, and bad input that gives one
-//! `error: ...` line and a non-zero exit, never a panic and never a half-written file.
+//! The `makemore` binary: what only the binary can get wrong. The lecture's results by default,
+//! makemore.py's training loop and files, one `error: ... (hint: ...)` line and exit status 1
+//! for bad input (the library's errors themselves are tested in bad_input.rs and model_file.rs),
+//! clap's usage errors (status 2), `--help`, a closed pipe, and Ctrl-C (status 130).
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Stdio};
 
-use serde_json::Value;
+mod common;
+use common::{reference, strings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_makemore");
 
-fn names_txt() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/names.txt")
-}
-
-fn reference() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/reference.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e} (hint: run `make reference`, which runs the lecture's Python code)",
-            path.display()
-        )
-    });
-    serde_json::from_str(&text).expect("reference.json is valid JSON")
-}
-
-/// The reference's names, without their trailing '.'.
-fn reference_names(key: &str) -> Vec<String> {
-    reference()[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("reference.json has no {key} (hint: run `make reference`)"))
-        .iter()
-        .map(|s| s.as_str().unwrap().trim_end_matches('.').to_string())
-        .collect()
+fn names_txt() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt").to_string()
 }
 
 /// What a run printed.
@@ -41,21 +24,16 @@ struct Run {
 }
 
 fn run(args: &[&str], dir: &Path) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(BIN)
+    let out = Command::new(BIN)
         .args(args)
         .current_dir(dir)
         .output()
         .expect("run the makemore binary");
     let run = Run {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    // Never a panic, never a signal (abort, segfault).
     assert!(
         !run.stderr.contains("panicked"),
         "{args:?} panicked: {}",
@@ -65,250 +43,471 @@ fn run(args: &[&str], dir: &Path) -> Run {
     run
 }
 
-/// Runs and expects success.
 fn ok(args: &[&str], dir: &Path) -> Run {
     let r = run(args, dir);
     assert_eq!(r.code, Some(0), "{args:?} failed: {}", r.stderr);
     r
 }
 
-/// Runs and expects one `error: ...` line holding every piece of `expected`.
-fn fails(args: &[&str], dir: &Path, expected: &[&str]) -> Run {
-    let r = run(args, dir);
-    assert_eq!(r.code, Some(1), "{args:?} should fail: {}", r.stderr);
-    assert!(r.stdout.is_empty(), "{args:?} printed {}", r.stdout);
-    let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{args:?}: one line, got {}", r.stderr);
-    assert!(lines[0].starts_with("error: "), "{}", r.stderr);
-    assert!(lines[0].contains("(hint: "), "no hint: {}", r.stderr);
-    for piece in expected {
-        assert!(
-            r.stderr.contains(piece),
-            "{args:?}: no {piece:?} in {}",
-            r.stderr
-        );
-    }
-    r
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    std::fs::write(dir.join(name), bytes).unwrap();
-    name.to_string()
-}
-
 fn lines(s: &str) -> Vec<String> {
     s.lines().map(String::from).collect()
 }
 
-/// The number after `label` on stdout.
-fn number_after(stdout: &str, label: &str) -> f64 {
-    let line = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix(label))
-        .unwrap_or_else(|| panic!("no {label:?} in {stdout}"));
-    line.trim().parse().unwrap()
+/// The number after `label` in `text`.
+fn number_after(text: &str, label: &str) -> f64 {
+    let rest = &text[text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        + label.len()..];
+    rest.split_whitespace().next().unwrap().parse().unwrap()
 }
 
-fn tmp() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
+/// Files and folders in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A folder with a small words file `w.txt` and a count model `m.mm` of it.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("w.txt"),
+        "emma\nolivia\nava\nisabella\nsophia\n",
+    )
+    .unwrap();
+    ok(
+        &["train", "-i", "w.txt", "--type", "counts", "--out", "m.mm"],
+        dir.path(),
+    );
+    let path = dir.path().to_path_buf();
+    (dir, path)
 }
 
 // ---- The lecture, by default ----
 
 #[test]
-fn default_samples_are_the_lectures() {
-    let dir = tmp();
+fn the_lectures_commands_give_the_lectures_results() {
+    let r = reference();
+    let (_dir, dir) = workspace();
     let names = names_txt();
-    let r = ok(
-        &["sample", "--input", names.to_str().unwrap(), "-n", "5"],
-        dir.path(),
-    );
-    assert_eq!(lines(&r.stdout), reference_names("samples_add1"));
-    assert_eq!(
-        lines(&r.stdout),
-        ["cexze", "momasurailezitynn", "konimittain", "llayn", "ka"]
-    );
-}
-
-#[test]
-fn counts_train_save_load_eval_round_trip() -> makemore::Result<()> {
-    let dir = tmp();
-    let names = names_txt();
-    let r = ok(
+    let lecture = |key: &str| {
+        strings(&r[key])
+            .iter()
+            .map(|s| s.trim_end_matches('.').to_string())
+            .collect::<Vec<_>>()
+    };
+    // the README's commands, as they were written before makemore.py's flags came
+    let out = ok(&["sample", "--input", &names, "-n", "5"], &dir);
+    assert_eq!(lines(&out.stdout), lecture("samples_add1"));
+    let out = ok(
         &[
-            "train",
-            "--input",
-            names.to_str().unwrap(),
-            "--model",
-            "counts",
-            "--out",
-            "c.mm",
+            "train", "--input", &names, "--model", "neural", "--out", "n.mm",
         ],
-        dir.path(),
+        &dir,
     );
-    let train_loss = number_after(&r.stdout, "final loss: ");
-    let r = ok(
-        &[
-            "eval",
-            "--model",
-            "c.mm",
-            "--input",
-            names.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    let eval_loss = number_after(&r.stdout, "mean nll: ");
-    // The same as in memory, in this process.
-    let words = makemore::read_words(&names)?;
-    let model = makemore::CountModel::fit(&words, &makemore::Vocab::from_words(&words)?, 1, 1.0)?;
-    let in_memory = makemore::nll(&model, &words)?;
-    assert_eq!(eval_loss, in_memory);
-    assert_eq!(train_loss, in_memory);
-    assert!((in_memory - reference()["nll_add1_f64"].as_f64().unwrap()).abs() < 1e-6);
-    // And the saved model samples the lecture's names.
-    let r = ok(&["sample", "--model", "c.mm", "-n", "5"], dir.path());
-    assert_eq!(lines(&r.stdout), reference_names("samples_add1"));
-    Ok(())
-}
-
-#[test]
-fn neural_train_matches_the_lecture_and_round_trips() {
-    let dir = tmp();
-    let names = names_txt();
-    let r = ok(
-        &[
-            "train",
-            "--input",
-            names.to_str().unwrap(),
-            "--model",
-            "neural",
-            "--method",
-            "counts",
-            "--out",
-            "n.mm",
-        ],
-        dir.path(),
-    );
-    // `--method counts` takes the lecture's 100 steps in a second; the default (one-hot) gives
-    // the same loss to float rounding (tests/golden.rs checks it) and runs in
-    // `neural_few_steps_round_trip`.
-    // stdout ends with the final loss: the lecture's, after 100 steps.
-    assert!(r
-        .stdout
-        .trim_end()
-        .lines()
+    let final_loss = number_after(&out.stdout, "final loss:");
+    let expected = r["losses"]
+        .as_array()
+        .unwrap()
         .last()
         .unwrap()
-        .starts_with("final loss: "));
-    let final_loss = number_after(&r.stdout, "final loss: ");
-    let losses = reference()["losses"].as_array().unwrap().clone();
-    let expected = losses.last().unwrap().as_f64().unwrap();
+        .as_f64()
+        .unwrap();
     assert!(
-        (final_loss - expected).abs() < 1e-4,
-        "{final_loss} vs {expected}"
+        (final_loss - expected).abs() < 1e-5,
+        "{final_loss} vs the lecture's {expected}"
     );
-    // Not a terminal: plain progress lines, one every 100/20 = 5 steps.
-    let steps = r.stderr.lines().filter(|l| l.starts_with("step ")).count();
-    assert_eq!(steps, 20, "{}", r.stderr);
-    // The saved net samples the lecture's names.
-    let r = ok(&["sample", "--model", "n.mm", "-n", "5"], dir.path());
-    assert_eq!(lines(&r.stdout), reference_names("samples_net"));
-    // eval prints the loss the loaded model has in memory.
-    let r = ok(
+    // not a terminal: plain progress lines on stderr, one every 5 of the 100 steps
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("step "))
+            .count(),
+        20,
+        "{}",
+        out.stderr
+    );
+    let out = ok(
         &[
-            "eval",
+            "sample",
             "--model",
             "n.mm",
-            "--input",
-            names.to_str().unwrap(),
+            "-n",
+            "5",
+            "--seed",
+            "2147483647",
         ],
-        dir.path(),
+        &dir,
     );
-    let eval_loss = number_after(&r.stdout, "mean nll: ");
-    let model = makemore::Model::load(dir.path().join("n.mm")).unwrap();
+    assert_eq!(lines(&out.stdout), lecture("samples_net"));
+    let out = ok(&["eval", "--model", "n.mm", "--input", &names], &dir);
+    let model = makemore::Model::load(dir.join("n.mm")).unwrap();
     let words = makemore::read_words(&names).unwrap();
-    assert_eq!(eval_loss, makemore::nll(&model, &words).unwrap());
-}
-
-#[test]
-fn neural_few_steps_round_trip() {
-    let dir = tmp();
-    let file = write(
-        dir.path(),
-        "w.txt",
-        "emma\nolivia\nava\nÉmile\n北京\n".as_bytes(),
+    assert_eq!(
+        number_after(&out.stdout, "mean nll:"),
+        makemore::nll(&model, &words).unwrap()
     );
-    let r = ok(
+    let out = ok(
         &[
             "train",
             "--input",
-            &file,
+            "w.txt",
             "--model",
-            "neural",
-            "--steps",
-            "3",
+            "counts",
             "--context",
             "2",
             "--out",
-            "n.mm",
+            "tri.mm",
         ],
-        dir.path(),
+        &dir,
     );
+    assert!(number_after(&out.stdout, "final loss:").is_finite());
     assert_eq!(
-        r.stderr.lines().filter(|l| l.starts_with("step ")).count(),
+        ok(&["sample", "--model", "tri.mm", "-n", "3"], &dir)
+            .stdout
+            .lines()
+            .count(),
         3
     );
-    let r = ok(&["eval", "--model", "n.mm", "--input", &file], dir.path());
-    let eval_loss = number_after(&r.stdout, "mean nll: ");
-    let model = makemore::Model::load(dir.path().join("n.mm")).unwrap();
-    let words = makemore::read_words(dir.path().join(&file)).unwrap();
-    assert_eq!(eval_loss, makemore::nll(&model, &words).unwrap());
-    // No steps at all: the loss of the initial weights.
-    let r = ok(
+}
+
+// ---- makemore.py's way ----
+
+#[test]
+fn makemore_py_flags_train_save_resume_and_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = names_txt();
+    let out = ok(
         &[
-            "train", "--input", &file, "--model", "neural", "--steps", "0", "--out", "z.mm",
+            "-i",
+            &names,
+            "-o",
+            "out",
+            "--type",
+            "bigram",
+            "--max-steps",
+            "501",
         ],
         dir.path(),
     );
-    assert!(number_after(&r.stdout, "final loss: ").is_finite());
+    // makemore.py's lines: every 10 steps, the losses at step 500 (then the best model is saved),
+    // samples every 200 steps in its three groups
+    assert!(
+        out.stdout.contains("step 0 | loss 3.2958 | step time"),
+        "{}",
+        out.stdout
+    );
+    let test = number_after(&out.stdout, "step 500 train loss: ");
+    let test_loss = number_after(&out.stdout, "test loss: ");
+    assert!(
+        test.is_finite() && (2.5..3.3).contains(&test_loss),
+        "{test} {test_loss}"
+    );
+    assert!(out
+        .stdout
+        .contains("is the best so far, saving model to out/model.mm"));
+    assert_eq!(out.stdout.matches("samples that are in train:").count(), 2); // steps 200, 400
+    assert_eq!(
+        listing(&dir.path().join("out")),
+        ["losses.csv", "losses.png", "model.mm"]
+    );
+    let csv = std::fs::read_to_string(dir.path().join("out/losses.csv")).unwrap();
+    assert_eq!(csv.lines().next(), Some("step,train_loss,test_loss"));
+    assert!(csv.lines().nth(1).unwrap().starts_with("500,"), "{csv}");
+    // --sample-only: 50 names in makemore.py's groups
+    let out = ok(&["-i", &names, "-o", "out", "--sample-only"], dir.path());
+    let counted: usize = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(counted, 50, "{}", out.stdout);
+    // --resume continues from the saved step, with the optimizer's state
+    let out = ok(
+        &["-i", &names, "-o", "out", "--resume", "--max-steps", "1001"],
+        dir.path(),
+    );
+    assert!(out.stderr.contains("resumed at step 501"), "{}", out.stderr);
+    assert!(
+        !out.stdout.contains("step 500 |") && out.stdout.contains("step 510 |"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("step 1000 train loss: "));
+    let csv = std::fs::read_to_string(dir.path().join("out/losses.csv")).unwrap();
+    assert_eq!(
+        csv.lines()
+            .map(|l| l.split(',').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["step", "500", "1000"]
+    );
+    // and the work dir's model samples and scores like any other
+    assert_eq!(
+        ok(&["sample", "-o", "out", "-n", "4"], dir.path())
+            .stdout
+            .lines()
+            .count(),
+        4
+    );
+    assert!(
+        number_after(
+            &ok(&["eval", "-o", "out", "-i", &names], dir.path()).stdout,
+            "mean nll:"
+        ) < 3.0
+    );
+}
+
+// ---- Bad input: one line, status 1, nothing left behind ----
+
+#[test]
+fn bad_input_is_one_line_with_a_hint_and_leaves_nothing() {
+    let (_dir, dir) = workspace();
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    std::fs::write(dir.join("bad.mm"), b"not a model").unwrap();
+    // (command, pieces the error line must hold)
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["sample", "--input", "missing.txt"],
+            &["missing.txt", "No such file"],
+        ),
+        (
+            &["train", "-i", "folder", "--type", "counts"],
+            &["folder", "directory"],
+        ),
+        (
+            &[
+                "train",
+                "-i",
+                "w.txt",
+                "--type",
+                "counts",
+                "--smoothing",
+                "-1",
+            ],
+            &["smoothing", "invalid"],
+        ),
+        (
+            &["train", "-i", "w.txt", "--type", "neural", "--lr", "NaN"],
+            &["learning rate"],
+        ),
+        (
+            &["train", "-i", "w.txt", "--type", "mlp", "-w", "-0.5"],
+            &["weight decay"],
+        ),
+        (
+            &["train", "-i", "w.txt", "--type", "neural", "--context", "0"],
+            &["context"],
+        ),
+        (
+            &[
+                "train",
+                "-i",
+                "w.txt",
+                "--type",
+                "transformer",
+                "--n-head",
+                "3",
+            ],
+            &["n_head", "split n_embd"],
+        ),
+        (
+            &[
+                "train",
+                "-i",
+                "w.txt",
+                "--type",
+                "counts",
+                "--out",
+                "missing/m.mm",
+            ],
+            &["missing/m.mm", "does not exist"],
+        ),
+        (
+            &["train", "-i", "w.txt", "--type", "mlp", "--top-k", "0"],
+            &["top-k"],
+        ),
+        (
+            &[
+                "train",
+                "-i",
+                "w.txt",
+                "--type",
+                "mlp",
+                "--temperature",
+                "-1",
+            ],
+            &["temperature"],
+        ),
+        (
+            &[
+                "train", "-i", "w.txt", "--type", "mlp", "--device", "cuda:7",
+            ],
+            &["cuda:7", "--device cpu"],
+        ),
+        (
+            &["train", "-i", "w.txt", "--type", "mlp", "--device", "tpu"],
+            &["tpu", "cpu, cuda"],
+        ),
+        (
+            &["train", "-i", "w.txt", "-o", "nowhere", "--sample-only"],
+            &["no model in nowhere", "train one first"],
+        ),
+        (
+            &[
+                "train", "-i", "w.txt", "-o", "nowhere", "--type", "mlp", "--resume",
+            ],
+            &["--resume", "train one first"],
+        ),
+        (
+            &[
+                "train", "-i", "w.txt", "--out", "m.mm", "--type", "mlp", "--resume",
+            ],
+            &["no training state"],
+        ),
+        (
+            &["train", "-i", "w.txt", "--type", "counts", "--resume"],
+            &["--resume", "in one go"],
+        ),
+        (
+            &["sample", "--model", "bad.mm"],
+            &["cannot load the model bad.mm", "not a makemore model"],
+        ),
+        (
+            &["sample", "--model", "m.mm", "--smoothing", "2"],
+            &["--smoothing", "saved model"],
+        ),
+        (
+            &["eval", "--model", "m.mm", "--input", "missing.txt"],
+            &["missing.txt"],
+        ),
+    ];
+    let before = listing(&dir);
+    for (args, pieces) in cases {
+        let r = run(args, &dir);
+        assert_eq!(r.code, Some(1), "{args:?} should fail: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?} printed {}", r.stdout);
+        let err: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| !l.contains(" words ("))
+            .collect();
+        assert_eq!(err.len(), 1, "{args:?}: one line, got {}", r.stderr);
+        assert!(
+            err[0].starts_with("error: ") && err[0].contains("(hint: "),
+            "{args:?}: {}",
+            err[0]
+        );
+        for piece in *pieces {
+            assert!(
+                err[0].contains(piece),
+                "{args:?}: no {piece:?} in {}",
+                err[0]
+            );
+        }
+    }
+    assert_eq!(
+        listing(&dir),
+        before,
+        "a failed command left something behind"
+    );
+    // a model of another type in the work dir is not resumed as this one
+    ok(
+        &[
+            "-i",
+            "w.txt",
+            "-o",
+            "out",
+            "--type",
+            "bigram",
+            "--max-steps",
+            "2",
+        ],
+        &dir,
+    );
+    let r = run(
+        &["-i", "w.txt", "-o", "out", "--type", "mlp", "--resume"],
+        &dir,
+    );
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.contains("holds a bigram model, not mlp"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn usage_errors_are_claps() {
+    let (_dir, dir) = workspace();
+    for args in [
+        &["sample", "--input", "w.txt", "-n", "-1"][..],
+        &["sample"],
+        &["train", "-i", "w.txt", "--type", "lstm"],
+        &["eval", "--input", "w.txt"],
+        &["--no-such-flag"],
+    ] {
+        let r = run(args, &dir);
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    }
+    // no arguments at all: the help
+    let r = run(&[], &dir);
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("Usage:"), "{}", r.stderr);
 }
 
 #[test]
 fn every_subcommand_and_flag_has_help() {
-    let dir = tmp();
+    let dir = tempfile::tempdir().unwrap();
     let r = ok(&["--help"], dir.path());
     assert!(r.stdout.contains("it makes more like them"), "{}", r.stdout);
-    let flags: [(&str, &[&str]); 3] = [
-        (
-            "train",
-            &[
-                "--input",
-                "--model",
-                "--context",
-                "--smoothing",
-                "--steps",
-                "--lr",
-                "--reg",
-                "--method",
-                "--seed",
-                "--out",
-            ],
-        ),
-        (
-            "sample",
-            &[
-                "--model",
-                "--input",
-                "--count",
-                "--seed",
-                "--smoothing",
-                "--context",
-            ],
-        ),
-        ("eval", &["--model", "--input"]),
+    let train: &[&str] = &[
+        "--input-file",
+        "--work-dir",
+        "--out",
+        "--type",
+        "--max-steps",
+        "--resume",
+        "--sample-only",
+        "--seed",
+        "--device",
+        "--threads",
+        "--temperature",
+        "--top-k",
+        "--n-layer",
+        "--n-head",
+        "--n-embd",
+        "--n-embd2",
+        "--batch-size",
+        "--learning-rate",
+        "--weight-decay",
+        "--context",
+        "--smoothing",
+        "--reg",
+        "--method",
     ];
-    for (command, flags) in flags {
-        // `-h` gives one line per flag: the flag, then its help text.
+    let sample: &[&str] = &[
+        "--model",
+        "--work-dir",
+        "--input",
+        "--count",
+        "--seed",
+        "--temperature",
+        "--top-k",
+        "--smoothing",
+        "--context",
+    ];
+    for (command, flags) in [
+        ("train", train),
+        ("sample", sample),
+        ("eval", &["--model", "--work-dir", "--input"][..]),
+    ] {
+        // `-h`: one line per flag, the flag then its help text
         let r = ok(&[command, "-h"], dir.path());
         for flag in flags {
             let line = r
@@ -316,382 +515,82 @@ fn every_subcommand_and_flag_has_help() {
                 .lines()
                 .find(|l| l.trim_start().starts_with(flag) || l.contains(&format!(", {flag}")))
                 .unwrap_or_else(|| panic!("{command}: no {flag} in {}", r.stdout));
-            let text = line.split_once('>').map_or("", |(_, t)| t).trim();
+            let text = line.split_once("  ").map_or("", |(_, t)| t).trim();
             assert!(text.len() > 10, "{command} {flag} has no help: {line:?}");
         }
-        ok(&[command, "--help"], dir.path());
     }
 }
 
-// ---- Bad input files ----
+// ---- The process around the work ----
 
 #[test]
-fn missing_file() {
-    let dir = tmp();
-    for args in [
-        &["sample", "--input", "nope.txt"][..],
-        &["train", "--input", "nope.txt", "--model", "counts"],
-        &["eval", "--model", "nope.mm", "--input", "nope.txt"],
-    ] {
-        fails(
-            args,
-            dir.path(),
-            &["nope.", "No such file", "check the path"],
-        );
-    }
-    assert!(!dir.path().join("model.mm").exists());
-}
-
-#[test]
-fn a_directory() {
-    let dir = tmp();
-    std::fs::create_dir(dir.path().join("folder")).unwrap();
-    fails(
-        &["sample", "--input", "folder"],
-        dir.path(),
-        &["folder", "directory"],
-    );
-    fails(
-        &["train", "--input", "folder", "--model", "neural"],
-        dir.path(),
-        &["directory"],
-    );
-}
-
-#[test]
-fn unreadable_permissions() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tmp();
-    let file = write(dir.path(), "secret.txt", b"emma\nolivia\n");
-    let path = dir.path().join(&file);
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&path).is_ok() {
-        println!("skipping the permission error: this process can read a mode-000 file (root)");
-        let r = ok(&["sample", "--input", &file, "-n", "3"], dir.path());
-        assert_eq!(r.stdout.lines().count(), 3);
-        return;
-    }
-    fails(
-        &["sample", "--input", &file],
-        dir.path(),
-        &["Permission denied", "permissions"],
-    );
-}
-
-#[test]
-fn empty_file_and_blank_lines() {
-    let dir = tmp();
-    let empty = write(dir.path(), "empty.txt", b"");
-    let blank = write(dir.path(), "blank.txt", b"\n  \r\n\t\n\n");
-    for file in [&empty, &blank] {
-        fails(
-            &["sample", "--input", file],
-            dir.path(),
-            &[file, "holds no words"],
-        );
-        fails(
-            &["train", "--input", file, "--model", "counts"],
-            dir.path(),
-            &["holds no words"],
-        );
-    }
-    assert!(!dir.path().join("model.mm").exists());
-}
-
-#[test]
-fn invalid_utf8() {
-    let dir = tmp();
-    let file = write(dir.path(), "latin1.txt", b"emma\nzo\xe9\n");
-    fails(
-        &["sample", "--input", &file],
-        dir.path(),
-        &["line 2", "UTF-8"],
-    );
-}
-
-#[test]
-fn crlf_line_ends_work() {
-    let dir = tmp();
-    let text = std::fs::read_to_string(names_txt()).unwrap();
-    let crlf = write(
-        dir.path(),
-        "crlf.txt",
-        text.replace('\n', "\r\n").as_bytes(),
-    );
-    let r = ok(&["sample", "--input", &crlf, "-n", "5"], dir.path());
-    assert_eq!(lines(&r.stdout), reference_names("samples_add1"));
-    assert!(!r.stdout.contains('\r'));
-}
-
-#[test]
-fn any_alphabet_trains_samples_and_evaluates() {
-    let dir = tmp();
-    let file = write(
-        dir.path(),
-        "world.txt",
-        "Émile\nZOË\nÅngström\n北京\n東京都\n😀🎉\na😀b\nmañana\n".as_bytes(),
-    );
-    ok(
-        &[
-            "train", "--input", &file, "--model", "counts", "--out", "m.mm",
-        ],
-        dir.path(),
-    );
-    let r = ok(&["sample", "--model", "m.mm", "-n", "20"], dir.path());
-    assert_eq!(r.stdout.lines().count(), 20);
-    let r = ok(&["eval", "--model", "m.mm", "--input", &file], dir.path());
-    assert!(number_after(&r.stdout, "mean nll: ").is_finite());
-    ok(
-        &[
-            "train", "--input", &file, "--model", "neural", "--steps", "2", "--out", "n.mm",
-        ],
-        dir.path(),
-    );
-    let r = ok(&["sample", "--model", "n.mm", "-n", "3"], dir.path());
-    assert_eq!(r.stdout.lines().count(), 3);
-}
-
-#[test]
-fn a_dot_in_a_word() {
-    let dir = tmp();
-    let file = write(dir.path(), "dots.txt", b"emma\nmr.smith\n");
-    fails(
-        &["sample", "--input", &file],
-        dir.path(),
-        &["line 2", "mr.smith", "'.'"],
-    );
-}
-
-#[test]
-fn a_huge_line() {
-    let dir = tmp();
-    let line: String = (0..1_000_000)
-        .map(|i| (b'a' + (i % 26) as u8) as char)
-        .collect();
-    let file = write(dir.path(), "huge.txt", format!("{line}\nemma\n").as_bytes());
-    let r = ok(&["sample", "--input", &file, "-n", "2"], dir.path());
-    assert_eq!(r.stdout.lines().count(), 2);
-    ok(
-        &[
-            "train", "--input", &file, "--model", "counts", "--out", "c.mm",
-        ],
-        dir.path(),
-    );
-    let r = ok(&["eval", "--model", "c.mm", "--input", &file], dir.path());
-    assert!(number_after(&r.stdout, "mean nll: ").is_finite());
-    ok(
-        &[
-            "train", "--input", &file, "--model", "neural", "--steps", "1", "--out", "n.mm",
-        ],
-        dir.path(),
-    );
-}
-
-// ---- Bad settings ----
-
-#[test]
-fn a_row_with_no_counts_and_no_smoothing() -> makemore::Result<()> {
-    let dir = tmp();
-    // `.` -> a, and nothing ever follows `a`: a model only the library can make.
-    let vocab = makemore::Vocab::from_chars(".ab")?;
-    let counts = makemore::tch::Tensor::from_slice(&[0i32, 5, 0, 0, 0, 0, 3, 0, 0]).view([3, 3]);
-    let model = makemore::CountModel::from_counts(counts, &vocab, 0.0)?;
-    makemore::save_counts(&model, dir.path().join("zero.mm"))?;
-    fails(
-        &["sample", "--model", "zero.mm"],
-        dir.path(),
-        &["row 1", "cannot be sampled", "smoothing > 0"],
-    );
-    // Smoothing 0 on real data samples fine: every row the walk reaches has counts.
+fn a_closed_pipe_ends_quietly() {
     let names = names_txt();
-    let r = ok(
-        &[
-            "sample",
-            "--input",
-            names.to_str().unwrap(),
-            "--smoothing",
-            "0",
-            "-n",
-            "5",
-        ],
-        dir.path(),
-    );
-    assert_eq!(r.stdout.lines().count(), 5);
-    Ok(())
-}
-
-#[test]
-fn negative_or_nan_hyperparameters() {
-    let dir = tmp();
-    let file = write(dir.path(), "w.txt", b"emma\nolivia\nava\n");
-    for bad in ["-1", "NaN", "inf", "-0.5"] {
-        fails(
-            &["sample", "--input", &file, "--smoothing", bad],
-            dir.path(),
-            &["smoothing", "invalid"],
-        );
-        fails(
-            &[
-                "train",
-                "--input",
-                &file,
-                "--model",
-                "counts",
-                "--smoothing",
-                bad,
-            ],
-            dir.path(),
-            &["smoothing"],
-        );
-        fails(
-            &["train", "--input", &file, "--model", "neural", "--lr", bad],
-            dir.path(),
-            &["learning rate", "invalid"],
-        );
-        fails(
-            &["train", "--input", &file, "--model", "neural", "--reg", bad],
-            dir.path(),
-            &["regularization", "invalid"],
-        );
-    }
-    assert!(!dir.path().join("model.mm").exists());
-}
-
-#[test]
-fn context_zero_or_too_long() {
-    let dir = tmp();
-    let file = write(dir.path(), "w.txt", b"emma\nolivia\nava\n");
-    for context in ["0", "40", "18446744073709551615"] {
-        fails(
-            &["sample", "--input", &file, "--context", context],
-            dir.path(),
-            &["context"],
-        );
-        fails(
-            &[
-                "train",
-                "--input",
-                &file,
-                "--model",
-                "neural",
-                "--context",
-                context,
-            ],
-            dir.path(),
-            &["context"],
-        );
-    }
-}
-
-#[test]
-fn zero_names_prints_nothing() {
-    let dir = tmp();
-    let file = write(dir.path(), "w.txt", b"emma\nolivia\nava\n");
-    let r = ok(&["sample", "--input", &file, "-n", "0"], dir.path());
-    assert!(r.stdout.is_empty() && r.stderr.is_empty());
-}
-
-#[test]
-fn usage_errors_are_claps() {
-    let dir = tmp();
-    // Not a number, or both sources, or neither: clap's usage error, status 2.
-    for args in [
-        &["sample", "--input", "w.txt", "-n", "-1"][..],
-        &["sample", "--input", "w.txt", "--model", "m.mm"],
-        &["sample"],
-        &["train", "--input", "w.txt", "--model", "transformer"],
-        &["sample", "--model", "m.mm", "--smoothing", "2"],
-    ] {
-        let r = run(args, dir.path());
-        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
-        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
-    }
-}
-
-// ---- Bad model files ----
-
-/// A small count model saved as `model.mm` in `dir`; returns its bytes.
-fn small_model(dir: &Path) -> Vec<u8> {
-    let file = write(dir, "w.txt", b"emma\nolivia\nava\n");
-    ok(
-        &[
-            "train", "--input", &file, "--model", "counts", "--out", "model.mm",
-        ],
-        dir,
-    );
-    std::fs::read(dir.join("model.mm")).unwrap()
-}
-
-#[test]
-fn truncated_corrupted_or_wrong_model_files() {
-    let dir = tmp();
-    let bytes = small_model(dir.path());
-    let damaged: Vec<(&str, Vec<u8>)> = vec![
-        ("empty", vec![]),
-        ("truncated", bytes[..bytes.len() / 2].to_vec()),
-        ("one byte short", bytes[..bytes.len() - 1].to_vec()),
-        ("flipped", {
-            let mut b = bytes.clone();
-            let at = b.len() - 3;
-            b[at] ^= 0x40;
-            b
-        }),
-        ("text", b"emma\nolivia\n".to_vec()),
-    ];
-    for (what, content) in damaged {
-        std::fs::write(dir.path().join("bad.mm"), content).unwrap();
-        let r = fails(
-            &["sample", "--model", "bad.mm"],
-            dir.path(),
-            &["cannot load the model bad.mm"],
-        );
-        println!("{what}: {}", r.stderr.trim());
-        fails(
-            &["eval", "--model", "bad.mm", "--input", "w.txt"],
-            dir.path(),
-            &["cannot load the model"],
-        );
-    }
-    fails(&["sample", "--model", "."], dir.path(), &["directory"]);
-}
-
-#[test]
-fn a_model_from_another_vocabulary() {
-    let dir = tmp();
-    small_model(dir.path()); // emma, olivia, ava
-    let other = write(dir.path(), "other.txt", "zoë\n".as_bytes());
-    fails(
-        &["eval", "--model", "model.mm", "--input", &other],
-        dir.path(),
-        &["cannot score other.txt", "'z'", "not in the vocabulary"],
-    );
-}
-
-#[test]
-fn an_output_path_in_a_missing_folder_leaves_nothing() {
-    let dir = tmp();
-    let file = write(dir.path(), "w.txt", b"emma\nolivia\nava\n");
-    for kind in ["counts", "neural"] {
-        fails(
-            &[
-                "train",
-                "--input",
-                &file,
-                "--model",
-                kind,
-                "--steps",
-                "1",
-                "--out",
-                "missing/m.mm",
-            ],
-            dir.path(),
-            &["cannot write missing/m.mm", "does not exist"],
-        );
-    }
-    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+    let mut child = Command::new(BIN)
+        .args(["sample", "--input", &names, "-n", "100000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap(); // then closed
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
         .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    left.sort();
-    assert_eq!(left, ["w.txt"]);
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(first.trim(), "cexze");
+    assert!(
+        status.success() && stderr.is_empty(),
+        "{status:?}: {stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_training_and_keeps_the_best_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = names_txt();
+    let mut child = Command::new(BIN)
+        .args(["-i", &names, "-o", "out", "--type", "bigram"]) // no --max-steps: until Ctrl-C
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("step 20 |") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "training ended by itself"
+        );
+    }
+    let sigint = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sigint.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("stopped by Ctrl-C") && rest.contains("train loss:"),
+        "{stderr}\n{rest}"
+    );
+    let model = makemore::Model::load(dir.path().join("out/model.mm")).unwrap();
+    assert_eq!(model.kind(), makemore::ModelType::Bigram);
 }

@@ -4,16 +4,12 @@
 //! agree in loss, gradient and training path. Expected values come from target/reference.json
 //! (`make reference`).
 
-use std::sync::Mutex;
-
-use makemore::tch::{Kind, Reduction, Tensor};
-use makemore::*;
+use makemore::prelude::*;
+use makemore::tch::Reduction;
+use makemore::Result;
 
 mod common;
 use common::{reference, words};
-
-/// Torch's generator is global: tests that seed it take this lock.
-static RNG: Mutex<()> = Mutex::new(());
 
 /// The largest absolute difference between two tensors of the same shape.
 fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
@@ -22,10 +18,10 @@ fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
 
 /// The loss and the gradient of `W` for one forward and backward pass with `method`.
 fn loss_and_grad(net: &mut NeuralModel, data: &Dataset, method: Method) -> Result<(f64, Tensor)> {
-    net.w.zero_grad();
+    net.w().shallow_clone().zero_grad();
     let loss = net.loss(data, 0.01, method)?;
     loss.backward();
-    Ok((loss.double_value(&[]), net.w.grad().copy()))
+    Ok((loss.double_value(&[]), net.w().grad().copy()))
 }
 
 // ---- E01: the trigram ----------------------------------------------------------------------------
@@ -36,7 +32,7 @@ fn e01_trigram_nll_matches_the_lecture_style_loop() -> Result<()> {
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let model = CountModel::fit(&words, &vocab, 2, 1.0)?;
-    assert_eq!(model.counts.size(), vec![729, 27]);
+    assert_eq!(model.counts().size(), vec![729, 27]);
     let loss = nll(&model, &words)?;
     let expected = r["trigram_nll_add1_f64"]
         .as_f64()
@@ -58,20 +54,18 @@ fn e01_trigram_nll_matches_the_lecture_style_loop() -> Result<()> {
 
 #[test]
 fn e02_split_is_deterministic_for_a_seed() {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let words = words();
-    let a = Split::new(&words, SEED);
-    let b = Split::new(&words, SEED);
+    let a = Split::new(&words, SEED).unwrap();
+    let b = Split::new(&words, SEED).unwrap();
     assert_eq!(a, b);
-    let c = Split::new(&words, 42);
+    let c = Split::new(&words, 42).unwrap();
     assert_ne!(a.train, c.train, "another seed gives another shuffle");
 }
 
 #[test]
 fn e02_split_puts_every_word_in_exactly_one_part() {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let words = words();
-    let split = Split::new(&words, SEED);
+    let split = Split::new(&words, SEED).unwrap();
     let mut all: Vec<String> = [&split.train, &split.dev, &split.test]
         .iter()
         .flat_map(|part| part.iter().cloned())
@@ -87,10 +81,9 @@ fn e02_split_puts_every_word_in_exactly_one_part() {
 
 #[test]
 fn e02_split_is_80_10_10() {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let words = words();
     let n = words.len();
-    let split = Split::new(&words, SEED);
+    let split = Split::new(&words, SEED).unwrap();
     assert_eq!(split.train.len(), n * 8 / 10);
     assert_eq!(split.dev.len(), n * 9 / 10 - n * 8 / 10);
     assert_eq!(split.test.len(), n - n * 9 / 10);
@@ -101,7 +94,7 @@ fn e02_split_is_80_10_10() {
     // small lists too: nothing lost, nothing doubled
     for len in [0, 1, 2, 9, 10, 11] {
         let few: Vec<String> = (0..len).map(|i| format!("w{i}")).collect();
-        let s = Split::new(&few, SEED);
+        let s = Split::new(&few, SEED).unwrap();
         assert_eq!(s.train.len() + s.dev.len() + s.test.len(), len);
         assert_eq!(s.train.len(), len * 8 / 10);
     }
@@ -109,10 +102,9 @@ fn e02_split_is_80_10_10() {
 
 #[test]
 fn e02_trigram_overfits_more_than_the_bigram() -> Result<()> {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let words = words();
     let vocab = Vocab::from_words(&words)?;
-    let split = Split::new(&words, SEED);
+    let split = Split::new(&words, SEED).unwrap();
     let gap = |context| -> Result<f64> {
         let model = CountModel::fit(&split.train, &vocab, context, 1.0)?;
         Ok(nll(&model, &split.dev)? - nll(&model, &split.train)?)
@@ -129,14 +121,13 @@ fn e02_trigram_overfits_more_than_the_bigram() -> Result<()> {
 
 #[test]
 fn e04_e05_one_hot_index_and_cross_entropy_agree() -> Result<()> {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let data = Dataset::new(&words, &vocab, 1)?;
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
     // logits: one_hot(xs) @ W is W[xs]
-    let one_hot = net.logits(&data.xs)?;
-    let indexed = net.w.index_select(0, &data.xs);
+    let one_hot = net.logits(data.xs())?;
+    let indexed = net.w().index_select(0, data.xs());
     assert!(max_abs_diff(&one_hot, &indexed) < 1e-6);
     // loss and gradient, for one step on the full data, as the crate trains (float32)
     let (l1, g1) = loss_and_grad(&mut net, &data, Method::OneHot)?;
@@ -147,9 +138,9 @@ fn e04_e05_one_hot_index_and_cross_entropy_agree() -> Result<()> {
     // Method::CrossEntropy takes log_softmax on W's rows: the value of torch's cross_entropy
     // on the (n, 27) logits W[xs]
     let torch_ce = makemore::tch::no_grad(|| {
-        let logits = net.w.index_select(0, &data.xs);
-        logits.cross_entropy_for_logits(&data.ys)
-            + net.w.pow_tensor_scalar(2).mean(Kind::Float) * 0.01
+        let logits = net.w().index_select(0, data.xs());
+        logits.cross_entropy_for_logits(data.ys())
+            + net.w().pow_tensor_scalar(2).mean(Kind::Float) * 0.01
     });
     let torch_ce = torch_ce.double_value(&[]);
     assert!(
@@ -160,15 +151,19 @@ fn e04_e05_one_hot_index_and_cross_entropy_agree() -> Result<()> {
     // gradients of a row one at a time into a float32 sum, the matmul's backward sums in blocks.
     // The float64 gradient shows that this is rounding: all three are near it, one-hot within 1e-7.
     let grad64 = |logits: &dyn Fn(&Tensor) -> Tensor, fused: bool| -> (f64, Tensor) {
-        let w64 = net.w.detach().to_kind(Kind::Double).set_requires_grad(true);
+        let w64 = net
+            .w()
+            .detach()
+            .to_kind(Kind::Double)
+            .set_requires_grad(true);
         let logits = logits(&w64); // (n, 27)
         let data_loss = if fused {
-            logits.cross_entropy_loss::<Tensor>(&data.ys, None, Reduction::Mean, -100, 0.0)
+            logits.cross_entropy_loss::<Tensor>(data.ys(), None, Reduction::Mean, -100, 0.0)
         } else {
             let counts = logits.exp();
             let probs = &counts / counts.sum_dim_intlist(1, true, Kind::Double);
             -probs
-                .gather(1, &data.ys.unsqueeze(1), false)
+                .gather(1, &data.ys().unsqueeze(1), false)
                 .log()
                 .mean(Kind::Double)
         };
@@ -176,13 +171,13 @@ fn e04_e05_one_hot_index_and_cross_entropy_agree() -> Result<()> {
         loss.backward();
         (loss.double_value(&[]), w64.grad().copy())
     };
-    let rows = net.w.size()[0];
+    let rows = net.w().size()[0];
     let (m1, h1) = grad64(
-        &|w| data.xs.one_hot(rows).to_kind(Kind::Double).matmul(w),
+        &|w| data.xs().one_hot(rows).to_kind(Kind::Double).matmul(w),
         false,
     );
-    let (m2, h2) = grad64(&|w| w.index_select(0, &data.xs), false);
-    let (m3, h3) = grad64(&|w| w.index_select(0, &data.xs), true);
+    let (m2, h2) = grad64(&|w| w.index_select(0, data.xs()), false);
+    let (m3, h3) = grad64(&|w| w.index_select(0, data.xs()), true);
     assert!((m1 - m2).abs() < 1e-12 && (m1 - m3).abs() < 1e-12);
     assert!(
         max_abs_diff(&h1, &h2) < 1e-6,
@@ -225,7 +220,6 @@ fn e05_cross_entropy_survives_large_logits() -> Result<()> {
 
 #[test]
 fn e06_training_from_counts_follows_the_per_example_loop() -> Result<()> {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let r = reference();
     let words = words();
     let vocab = Vocab::from_words(&words)?;
@@ -255,7 +249,7 @@ fn e06_training_from_counts_follows_the_per_example_loop() -> Result<()> {
         (a - b).abs() < 1e-5,
         "final loss: counts {a} vs one-hot {b}"
     );
-    let w_diff = max_abs_diff(&net.w, &lecture.w);
+    let w_diff = max_abs_diff(net.w(), lecture.w());
     assert!(w_diff < 1e-4, "W differs by {w_diff} after 100 steps");
     // and the lecture's Python loop
     let expected: Vec<f64> = r["losses"]
@@ -276,7 +270,6 @@ fn e06_training_from_counts_follows_the_per_example_loop() -> Result<()> {
 
 #[test]
 fn e06_without_regularization_the_net_approaches_the_counts() -> Result<()> {
-    let _g = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let data = Dataset::new(&words, &vocab, 1)?;
@@ -297,8 +290,8 @@ fn e06_without_regularization_the_net_approaches_the_counts() -> Result<()> {
         "the net {last} is far from the counts {best}"
     );
     assert!(losses[losses.len() - 1] < losses[0]);
-    let probs = net.w.softmax(1, Kind::Float);
-    let diff = max_abs_diff(&probs, &counts.probs);
+    let probs = net.w().softmax(1, Kind::Float);
+    let diff = max_abs_diff(&probs, counts.probs());
     assert!(diff < 0.05, "softmax(W) differs from P by {diff}");
     Ok(())
 }
@@ -307,8 +300,10 @@ fn e06_without_regularization_the_net_approaches_the_counts() -> Result<()> {
 fn e06_small_heatmaps_fit_side_by_side() -> Result<()> {
     let words = words();
     let vocab = Vocab::from_words(&words)?;
-    let p = CountModel::fit(&words, &vocab, 1, 0.0)?.probs;
-    let small = plot::heatmap_sized(&p, &vocab, 15)?;
+    let p = CountModel::fit(&words, &vocab, 1, 0.0)?
+        .probs()
+        .shallow_clone();
+    let small = heatmap_sized(&p, &vocab, 15)?;
     assert_eq!((small.width, small.height), (405, 405));
     let both = side_by_side(&small, "softmax(W)", &small, "P")?;
     assert!(
@@ -317,8 +312,8 @@ fn e06_small_heatmaps_fit_side_by_side() -> Result<()> {
         both.width
     );
     // the default size is unchanged, and a bad size is an error, not a panic
-    assert_eq!(heatmap(&p, &vocab)?, plot::heatmap_sized(&p, &vocab, 32)?);
-    assert!(plot::heatmap_sized(&p, &vocab, 0).is_err());
-    assert!(plot::heatmap_sized(&p, &vocab, 1000).is_err());
+    assert_eq!(heatmap(&p, &vocab)?, heatmap_sized(&p, &vocab, 32)?);
+    assert!(heatmap_sized(&p, &vocab, 0).is_err());
+    assert!(heatmap_sized(&p, &vocab, 1000).is_err());
     Ok(())
 }

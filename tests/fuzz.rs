@@ -94,7 +94,7 @@ fn check_text(text: &str, smoothing: f64, modelled: &Cell<usize>) -> TestCaseRes
         let i = vocab
             .stoi(c)
             .map_err(|e| fail(format!("stoi({c:?}): {e:?}")))?;
-        prop_assert_eq!(vocab.itos(i as i64).ok(), Some(c));
+        prop_assert_eq!(vocab.itos(i).ok(), Some(c));
     }
     let again = Vocab::from_chars(&vocab.as_string()).map_err(|e| fail(format!("{e:?}")))?;
     prop_assert_eq!(&again, &vocab);

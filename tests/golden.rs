@@ -2,8 +2,8 @@
 //! Expected values come from `tests/reference/reference.py` (written to target/reference.json
 //! by `make reference`, which `make test` runs first).
 
-use makemore::tch::Kind;
-use makemore::*;
+use makemore::prelude::*;
+use makemore::Result;
 
 mod common;
 use common::{floats, reference, strings, words};
@@ -79,14 +79,14 @@ fn probabilities_and_samples_match_the_lecture() -> Result<()> {
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let model = CountModel::fit(&words, &vocab, 1, 1.0)?;
-    let row0 = Vec::<f64>::try_from(model.probs.get(0).to_kind(Kind::Double))?;
+    let row0 = Vec::<f64>::try_from(model.probs().get(0).to_kind(Kind::Double))?;
     for (a, b) in row0.iter().zip(floats(&r["P_row0"])) {
         assert_eq!(*a as f32, b as f32, "P[0] differs");
     }
     assert_eq!(sample(&model, 5, SEED)?, strings(&r["samples_add1"]));
     let raw = CountModel::fit(&words, &vocab, 1, 0.0)?;
     assert_eq!(sample(&raw, 5, SEED)?, strings(&r["samples_unsmoothed"]));
-    let p0 = Vec::<f64>::try_from(raw.probs.get(0).to_kind(Kind::Double))?;
+    let p0 = Vec::<f64>::try_from(raw.probs().get(0).to_kind(Kind::Double))?;
     for (a, b) in p0.iter().zip(floats(&r["p0"])) {
         assert_eq!(*a as f32, b as f32, "N[0] / N[0].sum() differs");
     }
@@ -125,14 +125,30 @@ fn gradient_descent_matches_the_lecture() -> Result<()> {
     let vocab = Vocab::from_words(&words)?;
     let data = Dataset::new(&words, &vocab, 1)?;
     assert_eq!(data.len() as u64, r["n_examples"].as_u64().unwrap());
-    let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-    let losses = net.train(&data, &TrainConfig::default())?;
     let expected = floats(&r["losses"]);
-    assert_eq!(losses.len(), expected.len());
-    for (step, (a, b)) in losses.iter().zip(&expected).enumerate() {
-        assert!((a - b).abs() < 1e-4, "step {step}: loss {a} vs {b}");
+    // the lecture's one-hot loop, and the default (the same losses from the counts, E06)
+    for method in [Method::OneHot, TrainConfig::default().method] {
+        let mut net = NeuralModel::new(&vocab, 1, SEED)?;
+        let losses = net.train(
+            &data,
+            &TrainConfig {
+                method,
+                ..TrainConfig::default()
+            },
+        )?;
+        assert_eq!(losses.len(), expected.len());
+        for (step, (a, b)) in losses.iter().zip(&expected).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-5,
+                "{method:?}, step {step}: loss {a} vs {b}"
+            );
+        }
+        assert_eq!(
+            sample(&net, 5, SEED)?,
+            strings(&r["samples_net"]),
+            "{method:?}"
+        );
     }
-    assert_eq!(sample(&net, 5, SEED)?, strings(&r["samples_net"]));
     Ok(())
 }
 
@@ -142,8 +158,8 @@ fn emma_walkthrough_matches_the_lecture() -> Result<()> {
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let data = Dataset::new(&words[..1], &vocab, 1)?;
-    assert_eq!(Vec::<i64>::try_from(&data.xs)?, vec![0, 5, 13, 13, 1]);
-    assert_eq!(Vec::<i64>::try_from(&data.ys)?, vec![5, 13, 13, 1, 0]);
+    assert_eq!(Vec::<i64>::try_from(data.xs())?, vec![0, 5, 13, 13, 1]);
+    assert_eq!(Vec::<i64>::try_from(data.ys())?, vec![5, 13, 13, 1, 0]);
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
     let cfg = TrainConfig {
         steps: 5,

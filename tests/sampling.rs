@@ -1,52 +1,52 @@
 //! `sample` runs its own copy of torch's generator and takes `argmax(p / q)` in Rust
-//! (src/model.rs, src/rng.rs). Checked here against the lecture's loop, one `torch.multinomial` per
-//! character, on many names: the same names, and torch's own generator left where it was.
-//! One test in this file: torch's generator is global to the process.
+//! (src/sample.rs, src/rng.rs). Checked here against the lecture's loop, one `torch.multinomial`
+//! per character, on many names: the same names, and torch's own generator left where it was.
 
-use makemore::tch::{Device, Kind, Tensor};
-use makemore::*;
+use makemore::prelude::*;
+use makemore::Result;
 
-/// The lecture's sampling loop, one `multinomial` call per character.
+/// The lecture's sampling loop, one `multinomial` call per character on torch's generator.
 fn sample_with_multinomial(model: &dyn LanguageModel, n: usize, seed: i64) -> Vec<String> {
-    makemore::tch::manual_seed(seed);
-    let v = model.vocab().len();
-    let mut names = Vec::new();
-    for _ in 0..n {
-        let mut window = vec![0usize; model.context()];
-        let mut out = String::new();
-        loop {
-            let row = window.iter().fold(0, |acc, &i| acc * v + i) as i64;
-            let p = model.next_probs(row).unwrap();
-            let ix = p.multinomial(1, true).int64_value(&[0]);
-            out.push(model.vocab().itos(ix).unwrap());
-            if ix == 0 {
-                break;
+    with_torch_seed(seed, || {
+        let mut names = Vec::new();
+        for _ in 0..n {
+            let mut ids = vec![0i64];
+            let mut out = String::new();
+            loop {
+                let context = &ids[ids.len().saturating_sub(model.block_size())..];
+                let p = model
+                    .next_probs(&Tensor::from_slice(context).view([1, -1]))
+                    .unwrap();
+                let ix = p.get(0).multinomial(1, true).int64_value(&[0]);
+                out.push(model.vocab().itos(ix).unwrap());
+                if ix == 0 {
+                    break;
+                }
+                ids.push(ix);
             }
-            window.remove(0);
-            window.push(ix as usize);
+            names.push(out);
         }
-        names.push(out);
-    }
-    names
+        names
+    })
 }
 
-/// A model whose probabilities are cast to another float type: for float64 `sample` takes
-/// `argmax(p / q)` in float64, as `torch.multinomial` does; for others it calls
-/// `torch.multinomial` itself.
-struct Cast<'a>(&'a dyn LanguageModel, Kind);
+/// A model whose probabilities are float64: `sample` then divides in float64, as
+/// `torch.multinomial` does.
+#[derive(Debug)]
+struct Double<'a>(&'a dyn LanguageModel);
 
-impl LanguageModel for Cast<'_> {
+impl LanguageModel for Double<'_> {
     fn vocab(&self) -> &Vocab {
         self.0.vocab()
     }
-    fn context(&self) -> usize {
-        self.0.context()
+    fn block_size(&self) -> usize {
+        self.0.block_size()
     }
-    fn next_probs(&self, row: i64) -> Result<Tensor> {
-        Ok(self.0.next_probs(row)?.to_kind(self.1))
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.0.forward(x)
     }
-    fn probs(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
-        self.0.probs(xs, ys)
+    fn next_probs(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(self.0.next_probs(x)?.to_kind(Kind::Double))
     }
 }
 
@@ -58,7 +58,7 @@ fn sampling_draws_exactly_what_the_lectures_multinomial_loop_draws() -> Result<(
     let trigram = CountModel::fit(&words, &vocab, 2, 1.0)?;
     let unsmoothed = CountModel::fit(&words, &vocab, 1, 0.0)?; // zeros in P
     let net = NeuralModel::new(&vocab, 1, 7)?;
-    let double = Cast(&bigram, Kind::Double);
+    let double = Double(&bigram);
     for (model, n, seed) in [
         (&bigram as &dyn LanguageModel, 5000, SEED),
         (&trigram, 1000, 42),
@@ -66,24 +66,20 @@ fn sampling_draws_exactly_what_the_lectures_multinomial_loop_draws() -> Result<(
         (&net, 1000, 3),
         (&double, 1000, (1 << 40) + 9),
     ] {
-        // torch's generator is seeded elsewhere and drawn from after `sample`: it must not move
-        makemore::tch::manual_seed(11);
-        let fast = sample(model, n, seed)?;
-        let after = Tensor::rand([4], (Kind::Float, Device::Cpu));
-        makemore::tch::manual_seed(11);
-        assert!(
-            after.equal(&Tensor::rand([4], (Kind::Float, Device::Cpu))),
-            "sample moved torch's generator"
-        );
-        let slow = sample_with_multinomial(model, n, seed);
+        // torch's generator, seeded elsewhere and drawn from after `sample`, must not move
+        let (fast, after) = with_torch_seed(11, || {
+            let fast = sample(model, n, seed);
+            (fast, Tensor::rand([4], (Kind::Float, Device::Cpu)))
+        });
+        let fresh = with_torch_seed(11, || Tensor::rand([4], (Kind::Float, Device::Cpu)));
+        assert!(after.equal(&fresh), "sample moved torch's generator");
+        let fast = fast?;
         assert_eq!(fast.len(), n);
-        assert_eq!(fast, slow, "context {}, seed {seed}", model.context());
+        assert_eq!(
+            fast,
+            sample_with_multinomial(model, n, seed),
+            "{model:?}, seed {seed}"
+        );
     }
-    // float16 probabilities: torch.multinomial itself, one call per character
-    let half = Cast(&bigram, Kind::Half);
-    assert_eq!(
-        sample(&half, 300, 8)?,
-        sample_with_multinomial(&half, 300, 8)
-    );
     Ok(())
 }

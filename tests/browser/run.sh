@@ -21,7 +21,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "browser: SKIPPED (no node/npm: install Node.js >= 20 to run the browser test)"
   exit 0
 fi
-want="$(sha256sum package-lock.json | cut -c1-16)"
+want="$(python3 ../../scripts/sha256.py package-lock.json | cut -c1-16)"
 if [ "$(cat node_modules/.installed-lock 2>/dev/null)" != "$want" ]; then
   echo "test-browser: npm ci (playwright-core, pinned)"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error \

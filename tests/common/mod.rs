@@ -42,3 +42,17 @@ pub fn floats(v: &Value) -> Vec<f64> {
         .map(|x| x.as_f64().unwrap())
         .collect()
 }
+
+/// What makemore.py computed on the same torch: target/makemore_reference.json, written by
+/// `make reference` (tests/reference/makemore_ref.py).
+pub fn makemore_reference() -> Value {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/makemore_reference.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e} (hint: run `make reference`, which runs makemore.py)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("makemore_reference.json is valid JSON")
+}

@@ -12,12 +12,17 @@ pub const BOUNDARY: char = '.';
 /// Characters to indices and back, built from the data exactly as the lecture does:
 /// `chars = sorted(set(''.join(words)))`, `stoi = {s: i + 1}`, `stoi['.'] = 0`.
 /// Any alphabet works: uppercase, accents, CJK and emoji are characters like any other.
+/// Indices are `i64`, what tensor indexing takes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Vocab {
     itos: Vec<char>,
-    stoi: BTreeMap<char, usize>,
+    stoi: BTreeMap<char, i64>,
+    /// `stoi` of the ASCII characters (-1: not in the vocabulary): most words are ASCII.
+    ascii: [i64; 128],
 }
 
+// A vocabulary is never empty: it holds `.` and at least one character.
+#[allow(clippy::len_without_is_empty)]
 impl Vocab {
     /// Builds the vocabulary of `words`.
     ///
@@ -69,8 +74,12 @@ impl Vocab {
 
     fn from_sorted(chars: impl Iterator<Item = char>) -> Vocab {
         let itos: Vec<char> = std::iter::once(BOUNDARY).chain(chars).collect();
-        let stoi = itos.iter().enumerate().map(|(i, &c)| (c, i)).collect();
-        Vocab { itos, stoi }
+        let stoi: BTreeMap<char, i64> = itos.iter().zip(0..).map(|(&c, i)| (c, i)).collect();
+        let mut ascii = [-1; 128];
+        for (&c, &i) in stoi.range(..'\u{80}') {
+            ascii[c as usize] = i;
+        }
+        Vocab { itos, stoi, ascii }
     }
 
     /// Number of tokens, `.` included (27 for the names).
@@ -78,20 +87,19 @@ impl Vocab {
         self.itos.len()
     }
 
-    /// Always false: a vocabulary holds `.` and at least one character.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// The index of a character: the lecture's `stoi[ch]`.
     ///
     /// # Errors
     /// [`Error::UnknownChar`] if `ch` is not in the vocabulary.
-    pub fn stoi(&self, ch: char) -> Result<usize> {
-        self.stoi.get(&ch).copied().ok_or(Error::UnknownChar {
-            ch,
-            len: self.len(),
-        })
+    #[inline]
+    pub fn stoi(&self, ch: char) -> Result<i64> {
+        match self.ascii.get(ch as usize) {
+            Some(&i) if i >= 0 => Ok(i),
+            _ => self.stoi.get(&ch).copied().ok_or(Error::UnknownChar {
+                ch,
+                len: self.len(),
+            }),
+        }
     }
 
     /// The character of an index: the lecture's `itos[i]`.
@@ -113,13 +121,21 @@ impl Vocab {
     ///
     /// # Errors
     /// [`Error::UnknownChar`] for a character outside the vocabulary.
-    pub fn encode(&self, word: &str, context: usize) -> Result<Vec<usize>> {
+    pub fn encode(&self, word: &str, context: usize) -> Result<Vec<i64>> {
         let mut ids = vec![0; context];
         for ch in word.chars() {
             ids.push(self.stoi(ch)?);
         }
         ids.push(0);
         Ok(ids)
+    }
+
+    /// The characters of `ids`, as a string: `itos` of each.
+    ///
+    /// # Errors
+    /// [`Error::UnknownIndex`] for an index outside the vocabulary.
+    pub fn decode(&self, ids: &[i64]) -> Result<String> {
+        ids.iter().map(|&i| self.itos(i)).collect()
     }
 
     /// All characters in index order, `.` first: `".abc...z"`.
@@ -158,10 +174,11 @@ mod tests {
     }
 
     #[test]
-    fn encode_frames_the_word() {
+    fn encode_frames_the_word_and_decode_reads_it_back() {
         let v = Vocab::from_words(&words(&["emma"])).unwrap(); // . a e m
         assert_eq!(v.encode("emma", 1).unwrap(), vec![0, 2, 3, 3, 1, 0]);
         assert_eq!(v.encode("emma", 2).unwrap(), vec![0, 0, 2, 3, 3, 1, 0]);
+        assert_eq!(v.decode(&[2, 3, 3, 1, 0]).unwrap(), "emma.");
     }
 
     #[test]
@@ -169,6 +186,7 @@ mod tests {
         let v = Vocab::from_words(&words(&["Zoë", "李白", "🙂a"])).unwrap();
         assert_eq!(v.itos(0).unwrap(), '.');
         assert_eq!(v.len(), 1 + 7);
+        assert_eq!(v.stoi('李').unwrap(), 5); // . Z a o ë 李 白 🙂
         assert_eq!(Vocab::from_chars(&v.as_string()).unwrap(), v);
     }
 
@@ -179,6 +197,7 @@ mod tests {
             v.stoi('z'),
             Err(Error::UnknownChar { ch: 'z', .. })
         ));
+        assert!(matches!(v.stoi('é'), Err(Error::UnknownChar { .. })));
         assert!(matches!(
             v.itos(3),
             Err(Error::UnknownIndex { index: 3, .. })

@@ -1,12 +1,13 @@
-//! Reading the words file (one word per line) and splitting it into train/dev/test.
-//! Used by every notebook, from `01_counting_bigrams` on, and by exercise `e02_split`.
+//! Words: reading the words file (one word per line) and splitting it into train/dev/test.
+//! Used by every notebook, from `01_counting_bigrams` on, by exercise `e02_split`, and by the
+//! makemore.py models, which hold out a test set.
 
 use std::path::Path;
 
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
+use super::vocab::BOUNDARY;
 use crate::error::{Error, Result};
-use crate::vocab::BOUNDARY;
 
 /// Reads a words file: one word per line, UTF-8. Blank lines are skipped, `\r\n` line ends
 /// and a missing or present trailing newline are all fine.
@@ -84,30 +85,65 @@ pub fn parse_words(text: &str) -> Result<Vec<String>> {
     Ok(words)
 }
 
-/// The words shuffled with torch's generator seeded by `seed`, cut into train (80%), dev (10%)
-/// and test (the rest). The same seed gives the same split; every word lands in exactly one part.
+/// The words cut into parts after a shuffle by `torch.randperm` under `manual_seed(seed)`: the
+/// same seed gives the same split, and every word lands in exactly one part.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Split {
     pub train: Vec<String>,
+    /// Empty in [`Split::train_test`].
     pub dev: Vec<String>,
     pub test: Vec<String>,
 }
 
 impl Split {
-    /// Shuffles `words` with `torch.randperm` under `manual_seed(seed)` and splits 80/10/10.
-    pub fn new(words: &[String], seed: i64) -> Split {
-        let _generator = crate::rng::seed(seed);
-        let perm = Tensor::randperm(words.len() as i64, (Kind::Int64, tch::Device::Cpu));
-        let perm: Vec<i64> = Vec::try_from(&perm).unwrap_or_default();
-        let shuffled: Vec<String> = perm.iter().map(|&i| words[i as usize].clone()).collect();
-        let n1 = words.len() * 8 / 10;
-        let n2 = words.len() * 9 / 10;
-        Split {
+    /// Train 80%, dev 10%, test 10%: the split of the lecture's exercise E02.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] if libtorch cannot make the permutation (it always can).
+    pub fn new(words: &[String], seed: i64) -> Result<Split> {
+        let shuffled = shuffle(words, seed)?;
+        let (n1, n2) = (words.len() * 8 / 10, words.len() * 9 / 10);
+        Ok(Split {
             train: shuffled[..n1].to_vec(),
             dev: shuffled[n1..n2].to_vec(),
             test: shuffled[n2..].to_vec(),
+        })
+    }
+
+    /// makemore.py's split: a test set of 10% of the words, at most 1,000 (and at least one,
+    /// when there are two words or more), the rest to train, no dev set. With the same seed
+    /// and words as makemore.py, the same words land in each part.
+    ///
+    /// # Errors
+    /// As [`Split::new`].
+    pub fn train_test(words: &[String], seed: i64) -> Result<Split> {
+        let perm = crate::rng::with_torch_seed(seed, || permutation(words.len()))?;
+        Ok(Split::train_test_of(words, &perm))
+    }
+
+    /// [`Split::train_test`] of a permutation drawn already.
+    pub(crate) fn train_test_of(words: &[String], perm: &[i64]) -> Split {
+        let mut train: Vec<String> = perm.iter().map(|&i| words[i as usize].clone()).collect();
+        let test_size = (words.len() / 10).clamp(words.len().min(1), 1000);
+        let test = train.split_off(words.len() - test_size.min(words.len().saturating_sub(1)));
+        Split {
+            train,
+            dev: Vec::new(),
+            test,
         }
     }
+}
+
+/// `words` in the order of `torch.randperm(len)` after `torch.manual_seed(seed)`.
+fn shuffle(words: &[String], seed: i64) -> Result<Vec<String>> {
+    let perm = crate::rng::with_torch_seed(seed, || permutation(words.len()))?;
+    Ok(perm.iter().map(|&i| words[i as usize].clone()).collect())
+}
+
+/// `torch.randperm(n)` from torch's generator as it stands.
+pub(crate) fn permutation(n: usize) -> Result<Vec<i64>> {
+    let perm = Tensor::f_randperm(n as i64, (Kind::Int64, Device::Cpu))?;
+    Ok(Vec::<i64>::try_from(&perm)?)
 }
 
 #[cfg(test)]
@@ -142,13 +178,26 @@ mod tests {
     #[test]
     fn split_is_deterministic_and_complete() {
         let words: Vec<String> = (0..100).map(|i| format!("w{i}")).collect();
-        let a = Split::new(&words, 42);
-        assert_eq!(a, Split::new(&words, 42));
+        let a = Split::new(&words, 42).unwrap();
+        assert_eq!(a, Split::new(&words, 42).unwrap());
         assert_eq!((a.train.len(), a.dev.len(), a.test.len()), (80, 10, 10));
         let mut all: Vec<String> = [a.train, a.dev, a.test].concat();
         all.sort();
         let mut sorted = words.clone();
         sorted.sort();
         assert_eq!(all, sorted);
+    }
+
+    #[test]
+    fn makemore_holds_out_a_tenth_at_most_1000() {
+        let words: Vec<String> = (0..32033).map(|i| format!("w{i}")).collect();
+        let s = Split::train_test(&words, 3407).unwrap();
+        assert_eq!((s.train.len(), s.dev.len(), s.test.len()), (31033, 0, 1000));
+        // the test set is the end of the same permutation as the 80/10/10 split
+        assert_eq!(s.test[999], Split::new(&words, 3407).unwrap().test[3203]);
+        for (n, test) in [(100, 10), (9, 1), (2, 1), (1, 0)] {
+            let s = Split::train_test(&words[..n], 1).unwrap();
+            assert_eq!((s.train.len(), s.test.len()), (n - test, test), "{n} words");
+        }
     }
 }

@@ -4,15 +4,15 @@
 
 use tch::{Kind, Tensor};
 
+use super::{table_log_likelihood, table_rows, LanguageModel};
+use crate::data::{context_rows, Dataset, Vocab};
 use crate::error::{non_negative, Error, Result};
-use crate::model::LanguageModel;
-use crate::ngram::{context_rows, Dataset};
-use crate::vocab::Vocab;
+use crate::loss::pick;
 
 /// How the loss is computed. All four give the same loss and gradient (to float rounding);
-/// they differ in speed, and `OneHot` is the lecture's. BENCHMARKS.md times each against the
-/// lecture's Python loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// they differ in speed: `OneHot` is the lecture's, `Counts` the fastest. BENCHMARKS.md times
+/// each against the lecture's Python loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     /// The lecture: `one_hot(xs) @ W`, `exp`, normalize, `-probs[arange(n), ys].log().mean()`.
     OneHot,
@@ -31,7 +31,23 @@ pub enum Method {
     Counts,
 }
 
-/// The training settings; the defaults are the lecture's.
+impl Method {
+    /// The thread count torch's ops run this method fastest with, for a program to set with
+    /// `tch::set_num_threads` (the crate sets no process-wide state): `None` keeps torch's own.
+    /// `OneHot` works on `(n, V)` tensors, which two threads share well. The others work on
+    /// `(n,)` and `(V^c, V)` tensors, where splitting an op costs more than it saves, and a
+    /// thread whose core is busy holds every op up at the barrier: one thread. BENCHMARKS.md
+    /// has the timings.
+    pub fn threads(self) -> Option<i32> {
+        match self {
+            Method::OneHot => None,
+            Method::Index | Method::CrossEntropy | Method::Counts => Some(1),
+        }
+    }
+}
+
+/// The training settings; the defaults are the lecture's, computed the fastest way that gives
+/// its losses (to 1e-5: `Counts`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainConfig {
     /// Gradient-descent steps (lecture: 100).
@@ -50,18 +66,18 @@ impl Default for TrainConfig {
             steps: 100,
             lr: 50.0,
             reg: 0.01,
-            method: Method::OneHot,
+            method: Method::Counts,
         }
     }
 }
 
-/// A neural n-gram model: `logits = one_hot(xs) @ W`, `probs = softmax(logits)`.
+/// A neural n-gram model: `logits = one_hot(xs) @ W`, `probs = softmax(logits)`. makemore.py's
+/// bigram is this model with context 1, from zeros ([`NeuralModel::zeros`]).
 #[derive(Debug)]
 pub struct NeuralModel {
     vocab: Vocab,
     context: usize,
-    /// The weights `[V^context, V]`, with `requires_grad`.
-    pub w: Tensor,
+    w: Tensor,
 }
 
 impl NeuralModel {
@@ -72,14 +88,20 @@ impl NeuralModel {
     /// [`Error::Param`] for context 0 or too long.
     pub fn new(vocab: &Vocab, context: usize, seed: i64) -> Result<Self> {
         let rows = context_rows(vocab, context)? as i64;
-        let _generator = crate::rng::seed(seed);
-        let w = Tensor::f_randn([rows, vocab.len() as i64], (Kind::Float, tch::Device::Cpu))?
-            .f_set_requires_grad(true)?; // (V^n, V)
-        Ok(NeuralModel {
-            vocab: vocab.clone(),
-            context,
-            w,
-        })
+        let w = crate::rng::with_torch_seed(seed, || {
+            Tensor::f_randn([rows, vocab.len() as i64], (Kind::Float, tch::Device::Cpu))
+        })?; // (V^n, V)
+        Self::from_weights(vocab, w)
+    }
+
+    /// `W` of zeros, every character equally likely: makemore.py's bigram before training.
+    ///
+    /// # Errors
+    /// As [`NeuralModel::new`].
+    pub fn zeros(vocab: &Vocab, context: usize) -> Result<Self> {
+        let rows = context_rows(vocab, context)? as i64;
+        let w = Tensor::f_zeros([rows, vocab.len() as i64], (Kind::Float, tch::Device::Cpu))?;
+        Self::from_weights(vocab, w)
     }
 
     /// A model around given weights `[V^context, V]`.
@@ -114,7 +136,29 @@ impl NeuralModel {
         })
     }
 
+    /// The model with its weights on `device`.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] when the device cannot be used.
+    pub fn to_device(self, device: tch::Device) -> Result<Self> {
+        let w = self.w.f_detach()?.f_to(device)?.f_set_requires_grad(true)?;
+        Ok(NeuralModel { w, ..self })
+    }
+
+    /// The weights `[V^context, V]`, with `requires_grad`.
+    pub fn w(&self) -> &Tensor {
+        &self.w
+    }
+
+    /// Characters of context (1 = bigram).
+    pub fn context(&self) -> usize {
+        self.context
+    }
+
     /// The logits of each example, the lecture's way: `one_hot(xs).float() @ W`, `(n, V)`.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] for a row outside `0..V^context`.
     pub fn logits(&self, xs: &Tensor) -> Result<Tensor> {
         let xenc = xs.f_one_hot(self.w.size()[0])?.f_to_kind(Kind::Float)?; // (n, V^c)
         Ok(xenc.f_matmul(&self.w)?) // (n, V^c) @ (V^c, V) -> (n, V)
@@ -151,7 +195,6 @@ impl NeuralModel {
     ) -> Result<Vec<f64>> {
         let lr = non_negative("learning rate", cfg.lr)?;
         let reg = non_negative("regularization", cfg.reg)?;
-        let _threads = Threads::set(training_threads(cfg.method));
         let pass = Pass::new(self, data, cfg.method)?;
         let mut losses = Vec::with_capacity(cfg.steps.min(1 << 16));
         for step in 0..cfg.steps {
@@ -160,39 +203,6 @@ impl NeuralModel {
             on_step(step, value);
         }
         Ok(losses)
-    }
-}
-
-/// How many threads torch's ops use while `method` trains. `OneHot` works on `(n, V)` tensors
-/// and keeps torch's count. `Index`, `CrossEntropy` and `Counts` work on `(n,)` and `(V^c, V)`
-/// tensors, where splitting an op across threads costs more than it saves, and a thread that
-/// shares its core with other work holds every op up at the barrier: they use one thread.
-/// BENCHMARKS.md has the timings behind this.
-fn training_threads(method: Method) -> i32 {
-    match method {
-        Method::Index | Method::CrossEntropy | Method::Counts => 1,
-        Method::OneHot => tch::get_num_threads(),
-    }
-}
-
-/// Torch's intra-op thread count, set for a scope and restored when dropped.
-struct Threads(i32);
-
-impl Threads {
-    fn set(n: i32) -> Threads {
-        let before = tch::get_num_threads();
-        if n != before {
-            tch::set_num_threads(n);
-        }
-        Threads(before)
-    }
-}
-
-impl Drop for Threads {
-    fn drop(&mut self) {
-        if tch::get_num_threads() != self.0 {
-            tch::set_num_threads(self.0);
-        }
     }
 }
 
@@ -205,10 +215,9 @@ struct Pass<'a> {
 
 /// The per-method part of a [`Pass`]: each method holds exactly what it uses.
 enum Prep {
-    /// `one_hot(xs)` `(n, V^c)` and `arange(n)`.
+    /// `one_hot(xs)` `(n, V^c)`.
     OneHot {
         xenc: Tensor,
-        arange: Tensor,
     },
     /// Nothing: `xs` and `ys` pick from `W`'s rows.
     Index,
@@ -229,7 +238,7 @@ const MAX_ONE_HOT: i64 = 1 << 30;
 
 impl<'a> Pass<'a> {
     fn new(model: &NeuralModel, data: &'a Dataset, method: Method) -> Result<Pass<'a>> {
-        if data.vocab_len != model.vocab.len() || data.context != model.context {
+        if data.vocab_len() != model.vocab.len() || data.context() != model.context {
             return Err(Error::Shape {
                 what: "dataset",
                 expected: format!(
@@ -237,7 +246,11 @@ impl<'a> Pass<'a> {
                     model.vocab.len(),
                     model.context
                 ),
-                got: format!("vocabulary {} and context {}", data.vocab_len, data.context),
+                got: format!(
+                    "vocabulary {} and context {}",
+                    data.vocab_len(),
+                    data.context()
+                ),
                 hint: "build the dataset with the model's vocabulary and context",
             });
         }
@@ -257,9 +270,8 @@ impl<'a> Pass<'a> {
                         "use Method::Index (`--method index`), which gives the same loss",
                     ));
                 }
-                let xenc = data.xs.f_one_hot(data.rows())?.f_to_kind(Kind::Float)?; // (n, V^c)
-                let arange = Tensor::f_arange(n, (Kind::Int64, tch::Device::Cpu))?;
-                Prep::OneHot { xenc, arange }
+                let xenc = data.xs().f_one_hot(data.rows())?.f_to_kind(Kind::Float)?; // (n, V^c)
+                Prep::OneHot { xenc }
             }
             Method::Index => Prep::Index,
             Method::CrossEntropy => Prep::CrossEntropy,
@@ -281,9 +293,9 @@ impl<'a> Pass<'a> {
 
     fn loss(&self, w: &Tensor, reg: f64) -> Result<Tensor> {
         let data_loss = match &self.prep {
-            Prep::OneHot { xenc, arange } => {
+            Prep::OneHot { xenc } => {
                 let logits = xenc.f_matmul(w)?; // (n, V^c) @ (V^c, V) -> (n, V)
-                mean_nll(&logits, arange, &self.data.ys)?
+                mean_nll(&logits, self.data.ys())?
             }
             Prep::Index => {
                 // Row i of W[xs] is row xs[i] of W: normalize the rows of W, then pick.
@@ -291,8 +303,8 @@ impl<'a> Pass<'a> {
                 let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?; // (V^c, V) / (V^c, 1)
                 probs
                     .f_index(&[
-                        Some(self.data.xs.shallow_clone()),
-                        Some(self.data.ys.shallow_clone()),
+                        Some(self.data.xs().shallow_clone()),
+                        Some(self.data.ys().shallow_clone()),
                     ])? // probs[xs, ys]: (n,)
                     .f_log()?
                     .f_mean(Kind::Float)?
@@ -303,8 +315,8 @@ impl<'a> Pass<'a> {
                 // log_softmax acts on each row alone: take it on W's rows, then pick.
                 w.f_log_softmax(1, Kind::Float)? // (V^c, V): logits - logsumexp(logits)
                     .f_index(&[
-                        Some(self.data.xs.shallow_clone()),
-                        Some(self.data.ys.shallow_clone()),
+                        Some(self.data.xs().shallow_clone()),
+                        Some(self.data.ys().shallow_clone()),
                     ])? // (n,)
                     .f_mean(Kind::Float)?
                     .f_neg()?
@@ -363,37 +375,42 @@ impl Pass<'_> {
 }
 
 /// The lecture's loss from logits: `exp`, normalize, `-probs[arange(n), ys].log().mean()`.
-fn mean_nll(logits: &Tensor, arange: &Tensor, ys: &Tensor) -> Result<Tensor> {
+fn mean_nll(logits: &Tensor, ys: &Tensor) -> Result<Tensor> {
     let counts = logits.f_exp()?; // counts, equivalent to N
     let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?; // (n, V) / (n, 1)
-    Ok(probs
-        .f_index(&[Some(arange.shallow_clone()), Some(ys.shallow_clone())])? // (n,)
-        .f_log()?
-        .f_mean(Kind::Float)?
-        .f_neg()?)
+    Ok(pick(&probs, ys)?.f_log()?.f_mean(Kind::Float)?.f_neg()?) // probs[arange(n), ys]: (n,)
 }
 
 impl LanguageModel for NeuralModel {
     fn vocab(&self) -> &Vocab {
         &self.vocab
     }
-    fn context(&self) -> usize {
+    fn block_size(&self) -> usize {
         self.context
     }
-    fn next_probs(&self, row: i64) -> Result<Tensor> {
+    fn device(&self) -> tch::Device {
+        self.w.device()
+    }
+    /// `W` of each position's context row: `one_hot(row) @ W` is row `row` of `W`. `(B, T, V)`
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let rows = table_rows(x, self.context, self.vocab.len())?; // (B, T)
+        let logits = self.w.f_index_select(0, &rows.f_reshape(-1)?)?; // (B*T, V)
+        let mut shape = rows.size();
+        shape.push(self.vocab.len() as i64);
+        Ok(logits.f_view(shape.as_slice())?)
+    }
+    /// The lecture's `exp`, then normalize, of the last context row of `W`.
+    fn next_probs(&self, x: &Tensor) -> Result<Tensor> {
         tch::no_grad(|| {
-            let logits = self.w.f_get(row)?; // one_hot(row) @ W is row `row` of W: (V,)
-            let counts = logits.f_exp()?;
-            Ok(counts.f_div(&counts.f_sum(Kind::Float)?)?)
+            let rows = table_rows(x, self.context, self.vocab.len())?.f_select(1, -1)?;
+            let counts = self.w.f_index_select(0, &rows)?.f_exp()?; // (B, V)
+            Ok(counts.f_div(&counts.f_sum_dim_intlist(1, true, Kind::Float)?)?)
         })
     }
-    fn probs(&self, xs: &Tensor, ys: &Tensor) -> Result<Tensor> {
-        tch::no_grad(|| {
-            let probs = self.w.f_index_select(0, xs)?.f_softmax(1, Kind::Float)?; // (n, V)
-            Ok(probs
-                .f_gather(1, &ys.f_unsqueeze(1)?, false)?
-                .f_squeeze_dim(1)?)
-        })
+    /// `log_softmax(W)[row, y]`, picked from the table: no `(B, T, V)` logits.
+    fn log_likelihood(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        let rows = table_rows(x, self.context, self.vocab.len())?;
+        table_log_likelihood(&self.w.f_log_softmax(1, Kind::Float)?, &rows, y)
     }
 }
 
@@ -463,8 +480,8 @@ mod tests {
     fn logits_of_one_hot_are_rows_of_w() {
         let (v, d) = setup();
         let net = NeuralModel::new(&v, 1, 1).unwrap();
-        let logits = net.logits(&d.xs).unwrap();
-        assert!(logits.equal(&net.w.index_select(0, &d.xs)));
+        let logits = net.logits(d.xs()).unwrap();
+        assert!(logits.equal(&net.w.index_select(0, d.xs())));
     }
 
     #[test]

@@ -1,0 +1,56 @@
+// Run by the project kernel at start (scripts/kernel.py sets EVCXR_CONFIG_DIR to this folder).
+// A tensor mistake in a cell prints like PyTorch's, one line and where it happened, instead of
+// libtorch's C++ frames and a Rust backtrace (evcxr sets RUST_BACKTRACE=1). `full_errors(true)`
+// in a cell brings all of it back.
+//
+// The hook is installed by a constructor: evcxr compiles this item into every cell, and the
+// constructor runs whenever a cell's library loads. So it is back after an Interrupt, which
+// restarts the process that runs the cells.
+#[used]
+#[cfg_attr(target_os = "linux", unsafe(link_section = ".init_array"))]
+#[cfg_attr(target_os = "macos", unsafe(link_section = "__DATA,__mod_init_func"))]
+static MAKEMORE_SHORT_PANICS: extern "C" fn() = {
+    extern "C" fn install() {
+        if std::env::var_os("MAKEMORE_SHORT_PANICS").is_some() {
+            return; // once per process
+        }
+        full_errors(false);
+        let full = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::env::var_os("MAKEMORE_SHORT_PANICS").is_some_and(|v| v == "0") {
+                return full(info);
+            }
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            // tch's infallible ops unwrap `Torch("<libtorch's message>\nException raised ...")`
+            let short = match message.find("Torch(\"") {
+                Some(i) => {
+                    let rest = &message[i + 7..];
+                    let end = rest.find("\\n").or_else(|| rest.rfind("\")")).unwrap_or(rest.len());
+                    format!("RuntimeError: {}", rest[..end].replace("\\\"", "\""))
+                }
+                None => message.lines().next().unwrap_or_default().to_string(),
+            };
+            let at = info.location().map_or(String::new(), |l| {
+                let file = l.file().rsplit(['/', '\\']).next().unwrap_or_default();
+                format!(" at {file}:{}", l.line())
+            });
+            eprintln!("{short}\n(panicked{at}; `full_errors(true);` shows libtorch's report and a backtrace)");
+            // evcxr forwards stderr on its own thread and may call the cell done first: give
+            // the two lines time to reach the notebook before the panic is reported
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }));
+    }
+    install
+};
+
+/// `full_errors(true)`: a panic prints all it knows again, libtorch's C++ frames and a Rust
+/// backtrace; `full_errors(false)`: one line (the default).
+fn full_errors(on: bool) {
+    // SAFETY: the kernel runs one cell at a time; nothing else reads the environment meanwhile.
+    unsafe { std::env::set_var("MAKEMORE_SHORT_PANICS", if on { "0" } else { "1" }) }
+}

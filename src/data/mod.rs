@@ -1,0 +1,12 @@
+//! The data a model learns from, in the lecture's order: words ([`read_words`], [`Split`]) →
+//! vocabulary ([`Vocab`]) → examples ([`Dataset`] for the lecture's n-grams, [`Sequences`] for
+//! makemore.py's padded words).
+
+mod examples;
+mod vocab;
+mod words;
+
+pub use examples::{block_size, context_rows, Dataset, Sequences};
+pub use vocab::{Vocab, BOUNDARY};
+pub(crate) use words::permutation;
+pub use words::{parse_words, read_words, Split};

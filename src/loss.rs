@@ -1,0 +1,141 @@
+//! The loss: the mean negative log likelihood of the next character, for every model. The
+//! lecture's `nll` (`04_loss_and_smoothing`), makemore.py's masked cross-entropy (training) and
+//! evaluation on a held-out set.
+
+use tch::{Kind, Tensor};
+
+use crate::data::{block_size, Sequences};
+use crate::error::{Error, Result};
+use crate::model::LanguageModel;
+
+/// `probs[torch.arange(n), ys]`: entry `ys[i]` of every row `i` of `probs`, `(n, V)` → `(n,)`.
+///
+/// # Errors
+/// [`Error::Torch`] when `ys` is not `(n,)` Int64 with values in `0..V`.
+pub fn pick(probs: &Tensor, ys: &Tensor) -> Result<Tensor> {
+    Ok(probs
+        .f_gather(1, &ys.f_unsqueeze(1)?, false)?
+        .f_squeeze_dim(1)?)
+}
+
+/// The mean negative log likelihood of `words` under the model: the lecture's loss,
+/// `-sum(log p) / n` over every character of every word and the `.` that ends it, summed in
+/// float64.
+///
+/// # Errors
+/// [`Error::UnknownChar`] for a character the model's vocabulary lacks, [`Error::NoWords`] for
+/// an empty list, and as [`LanguageModel::forward`] (a word too long for a model's block size).
+pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
+    evaluate(
+        model,
+        &Sequences::new(words, model.vocab(), block_size(words))?,
+    )
+}
+
+/// The mean negative log likelihood of every target of `data` (padding aside), in batches.
+///
+/// # Errors
+/// As [`LanguageModel::log_likelihood`].
+pub fn evaluate(model: &dyn LanguageModel, data: &Sequences) -> Result<f64> {
+    const BATCH: usize = 1024;
+    let (mut sum, mut count) = (0.0, 0i64);
+    tch::no_grad(|| -> Result<()> {
+        for start in (0..data.len()).step_by(BATCH) {
+            let index: Vec<i64> = (start..data.len().min(start + BATCH))
+                .map(|i| i as i64)
+                .collect();
+            let (x, y) = data.batch(&index, model.device())?;
+            let logp = model.log_likelihood(&x, &y)?; // (B, T), 0 at padding
+            sum += logp.f_sum(Kind::Double)?.f_double_value(&[])?;
+            count += y.f_ge(0)?.f_sum(Kind::Int64)?.f_int64_value(&[])?;
+        }
+        Ok(())
+    })?;
+    if count == 0 {
+        return Err(Error::NoWords {
+            what: "the dataset".to_string(),
+        });
+    }
+    Ok(-sum / count as f64)
+}
+
+/// makemore.py's training loss: `F.cross_entropy(logits, y, ignore_index=-1)`, the mean over the
+/// positions that are not padding. `logits` `(B, T, V)`, `y` `(B, T)`.
+///
+/// # Errors
+/// [`Error::Torch`] when the shapes do not match.
+pub fn cross_entropy(logits: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let v = *logits.size().last().unwrap_or(&0);
+    Ok(logits.f_reshape([-1, v])?.f_cross_entropy_loss(
+        &y.f_reshape([-1])?,
+        None::<Tensor>,
+        tch::Reduction::Mean,
+        -1,
+        0.0,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Dataset, Vocab};
+    use crate::model::CountModel;
+
+    fn words(ws: &[&str]) -> Vec<String> {
+        ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn a_certain_model_has_no_loss() {
+        let w = words(&["abc"]);
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
+        assert!(nll(&m, &w).unwrap().abs() < 1e-12);
+    }
+
+    #[test]
+    fn nll_is_the_mean_of_minus_log_p_of_each_bigram() {
+        let w = words(&["ab", "ba"]);
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
+        // .a .b: 1/2 each; ab, ba: 1/2; a. b.: 1/2 -> every bigram has p = 1/2
+        assert!((nll(&m, &w).unwrap() - 2f64.ln()).abs() < 1e-6);
+        assert!(matches!(
+            nll(&m, &words(&["abz"])),
+            Err(Error::UnknownChar { ch: 'z', .. })
+        ));
+        // the lecture's per-example mean gives the same
+        let w = words(&["emma", "olivia", "ava", "isabella", "sophia"]);
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.5).unwrap();
+        let d = Dataset::new(&w, &v, 1).unwrap();
+        let p = m
+            .probs()
+            .index(&[Some(d.xs().shallow_clone()), Some(d.ys().shallow_clone())]);
+        let lecture = -p
+            .to_kind(Kind::Double)
+            .log()
+            .mean(Kind::Double)
+            .double_value(&[]);
+        assert!((nll(&m, &w).unwrap() - lecture).abs() < 1e-6);
+    }
+
+    #[test]
+    fn cross_entropy_leaves_padding_out() {
+        let logits = crate::with_torch_seed(0, || {
+            Tensor::randn([2, 3, 4], (Kind::Float, tch::Device::Cpu))
+        });
+        let y = Tensor::from_slice(&[1i64, 2, -1, 0, -1, -1]).view([2, 3]);
+        let loss = cross_entropy(&logits, &y).unwrap().double_value(&[]);
+        let logp = logits.log_softmax(-1, Kind::Float);
+        let by_hand = -(logp.double_value(&[0, 0, 1])
+            + logp.double_value(&[0, 1, 2])
+            + logp.double_value(&[1, 0, 0]))
+            / 3.0;
+        assert!((loss - by_hand).abs() < 1e-6, "{loss} vs {by_hand}");
+        let probs = Tensor::from_slice(&[0.1f32, 0.9, 0.7, 0.3]).view([2, 2]);
+        let picked =
+            Vec::<f32>::try_from(pick(&probs, &Tensor::from_slice(&[1i64, 0])).unwrap()).unwrap();
+        assert_eq!(picked, [0.9, 0.7]);
+    }
+}

@@ -1,0 +1,74 @@
+//! Bag of words (makemore.py's `BoW`): each position averages the embeddings (token plus
+//! position) of everything before it, adds an MLP of that, and reads out the logits. The average
+//! is attention with equal weights: the step before the Transformer.
+
+use tch::{Device, Kind, Tensor};
+
+use super::nn::{check_len, device_of, Embedding, Linear, Params};
+use super::{LanguageModel, ModelConfig};
+use crate::data::Vocab;
+use crate::error::Result;
+
+/// makemore.py's BoW.
+#[derive(Debug)]
+pub struct Bow {
+    /// Every parameter, by name, as makemore.py names them.
+    pub(super) params: Vec<(String, Tensor)>,
+    pub(super) cfg: ModelConfig,
+    vocab: Vocab,
+    block_size: usize,
+    wte: Embedding,
+    wpe: Embedding,
+    c_fc: Linear,
+    c_proj: Linear,
+    head: Linear,
+}
+
+impl Bow {
+    pub(crate) fn new(
+        vocab: &Vocab,
+        block_size: usize,
+        cfg: &ModelConfig,
+        mut p: Params,
+    ) -> Result<Bow> {
+        let (v, e, e2) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_embd2 as i64);
+        let wte = Embedding::new(&mut p, "wte", v, e)?;
+        let wpe = Embedding::new(&mut p, "wpe", block_size as i64, e)?;
+        let c_fc = Linear::new(&mut p, "context_block.mlp.c_fc", e, e2, true)?;
+        let c_proj = Linear::new(&mut p, "context_block.mlp.c_proj", e2, e, true)?;
+        let head = Linear::new(&mut p, "lm_head", e, v, true)?;
+        Ok(Bow {
+            params: p.into_list(),
+            cfg: *cfg,
+            vocab: vocab.clone(),
+            block_size,
+            wte,
+            wpe,
+            c_fc,
+            c_proj,
+            head,
+        })
+    }
+}
+
+impl LanguageModel for Bow {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn block_size(&self) -> usize {
+        self.block_size
+    }
+    fn device(&self) -> Device {
+        device_of(&self.params)
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (_, t) = check_len(x, self.block_size)?;
+        let pos = Tensor::f_arange(t, (Kind::Int64, x.device()))?;
+        let x = self.wte.forward(x)?.f_add(&self.wpe.forward(&pos)?)?; // (B, T, n_embd)
+                                                                       // the causal bag of words: the mean of positions 0..=t
+        let counts = Tensor::f_arange_start(1, t + 1, (Kind::Float, x.device()))?.f_view([t, 1])?;
+        let x = x.f_add(&x.f_cumsum(1, Kind::Float)?.f_div(&counts)?)?;
+        let x = x.f_add(&self.c_proj.forward(&self.c_fc.forward(&x)?.f_tanh()?)?)?;
+        self.head.forward(&x) // (B, T, V)
+    }
+}

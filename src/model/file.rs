@@ -1,0 +1,281 @@
+//! Model files: one [safetensors](https://github.com/huggingface/safetensors) file, written and
+//! read by `tch`, holding a header, the vocabulary and the model's tensors.
+//!
+//! | tensor        | kind  | holds                                                        |
+//! |---------------|-------|--------------------------------------------------------------|
+//! | `makemore`    | Int64 | `[magic, format version]`                                    |
+//! | `type`        | Int64 | the [`ModelType`], as its index in [`ModelType::ALL`]        |
+//! | `block_size`  | Int64 | characters of context                                        |
+//! | `smoothing`   | F64   | add-k smoothing of a count model (0 otherwise)              |
+//! | `config`      | Int64 | a network's `[n_layer, n_head, n_embd, n_embd2]`             |
+//! | `vocab`       | Int32 | the characters as Unicode code points, `.` first             |
+//! | `p.<name>`    | any   | the model's tensors: `p.counts`, `p.w`, makemore.py's names  |
+//! | `train.*`     | any   | where training stopped, for `--resume` (see `crate::train`)  |
+//! | `checksum`    | Int64 | FNV-1a of all the above, in name order, to catch corruption  |
+//!
+//! Loading reads the file, checks the header, then builds the model with its constructor, which
+//! checks the tensors as it checks any other.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tch::{Kind, Tensor};
+
+use super::nn::Params;
+use super::{bad_file, CountModel, Model, ModelConfig, ModelType, NeuralModel};
+use crate::data::Vocab;
+use crate::error::{Error, Result};
+
+/// "makemore" in ASCII, read as a big-endian number: marks the file as ours.
+const MAGIC: i64 = 0x6d61_6b65_6d6f_7265;
+/// The format version; bump it when the layout changes.
+const VERSION: i64 = 2;
+
+/// Saves `model`, and `extra` tensors (named `train.*`) beside it.
+pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> Result<()> {
+    let codes: Vec<i32> = model
+        .as_dyn()
+        .vocab()
+        .chars()
+        .iter()
+        .map(|&c| c as i32)
+        .collect();
+    let kind = ModelType::ALL
+        .iter()
+        .position(|&k| k == model.kind())
+        .unwrap_or(0);
+    let smoothing = match model {
+        Model::Counts(m) => m.smoothing(),
+        _ => 0.0,
+    };
+    let mut tensors: BTreeMap<String, Tensor> = BTreeMap::new();
+    tensors.insert("makemore".into(), Tensor::from_slice(&[MAGIC, VERSION]));
+    tensors.insert("type".into(), Tensor::from_slice(&[kind as i64]));
+    tensors.insert(
+        "block_size".into(),
+        Tensor::from_slice(&[model.as_dyn().block_size() as i64]),
+    );
+    tensors.insert("smoothing".into(), Tensor::from_slice(&[smoothing]));
+    let cfg = model.config();
+    let config = [cfg.n_layer, cfg.n_head, cfg.n_embd, cfg.n_embd2].map(|x| x as i64);
+    tensors.insert("config".into(), Tensor::from_slice(&config));
+    tensors.insert("vocab".into(), Tensor::from_slice(&codes));
+    let params = model
+        .parameters()
+        .into_iter()
+        .map(|(name, t)| (format!("p.{name}"), t));
+    for (name, t) in params.chain(extra) {
+        tensors.insert(name, t.f_detach()?.f_to(tch::Device::Cpu)?.f_contiguous()?);
+    }
+    let sum = checksum(&tensors)?;
+    tensors.insert("checksum".into(), Tensor::from_slice(&[sum as i64]));
+    let list: Vec<(&str, Tensor)> = tensors
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.shallow_clone()))
+        .collect();
+    crate::io::write_atomic_with(path, |tmp| {
+        Tensor::write_safetensors(&list, tmp).map_err(|e| std::io::Error::other(e.to_string()))
+    })
+}
+
+/// FNV-1a (64 bit) over each tensor's name, kind, shape and bytes, in name order.
+fn checksum(tensors: &BTreeMap<String, Tensor>) -> Result<u64> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (name, t) in tensors.iter().filter(|(name, _)| *name != "checksum") {
+        eat(name.as_bytes());
+        eat(format!("{:?}{:?}", t.kind(), t.size()).as_bytes());
+        let t = t.f_contiguous()?;
+        let mut bytes = vec![0u8; t.numel() * t.kind().elt_size_in_bytes()];
+        t.f_copy_data_u8(&mut bytes, t.numel())?;
+        eat(&bytes);
+    }
+    Ok(h)
+}
+
+/// Loads a model onto `device` (the lecture's stay on the CPU), and the `train.*` tensors saved
+/// beside it.
+pub(crate) fn load_on(
+    path: &Path,
+    device: tch::Device,
+) -> Result<(Model, BTreeMap<String, Tensor>)> {
+    let tensors = read(path)?;
+    let bad = |why: String| bad_file(path, why);
+    let ints = |name: &str, len: usize| -> Result<Vec<i64>> {
+        let t = tensors
+            .get(name)
+            .ok_or_else(|| bad(format!("it has no `{name}` tensor")))?;
+        match Vec::<i64>::try_from(t) {
+            Ok(v) if t.kind() == Kind::Int64 && v.len() == len => Ok(v),
+            _ => Err(bad(format!(
+                "its `{name}` tensor is {:?} {:?}, expected {len} Int64",
+                t.kind(),
+                t.size()
+            ))),
+        }
+    };
+    // What kind of file this is: the marker first, so a stranger file says so.
+    let marker = ints("makemore", 2)
+        .map_err(|_| bad("it is not a makemore model file (it has no `makemore` marker)".into()))?;
+    if marker[0] != MAGIC {
+        return Err(bad(
+            "it is not a makemore model file (its marker is wrong)".into()
+        ));
+    }
+    if marker[1] != VERSION {
+        return Err(bad(format!(
+            "it has format version {}, this makemore reads version {VERSION}",
+            marker[1]
+        )));
+    }
+    let sum = ints("checksum", 1)?[0];
+    if checksum(&tensors)? as i64 != sum {
+        return Err(bad(
+            "its checksum does not match its contents: the file is corrupted".into(),
+        ));
+    }
+    let kind = usize::try_from(ints("type", 1)?[0])
+        .ok()
+        .and_then(|i| ModelType::ALL.get(i).copied())
+        .ok_or_else(|| bad("it holds a model type this makemore does not know (hint: a newer makemore wrote it)".into()))?;
+    let block_size = ints("block_size", 1)?[0];
+    let vocab = read_vocab(&tensors).map_err(|e| bad(format!("its vocabulary is invalid: {e}")))?;
+    let param = |name: &str| -> Result<Tensor> {
+        tensors
+            .get(&format!("p.{name}"))
+            .map(|t| t.shallow_clone())
+            .ok_or_else(|| bad(format!("it has no `p.{name}` tensor for its {kind} model")))
+    };
+    let invalid = |e: Error| bad(e.to_string());
+    let model = match kind {
+        ModelType::Counts => {
+            let smoothing = tensors
+                .get("smoothing")
+                .ok_or_else(|| bad("it has no `smoothing` tensor".into()))?;
+            let smoothing = smoothing.f_double_value(&[0])?;
+            Model::Counts(
+                CountModel::from_counts(param("counts")?, &vocab, smoothing).map_err(invalid)?,
+            )
+        }
+        ModelType::Neural => {
+            Model::Neural(NeuralModel::from_weights(&vocab, param("w")?).map_err(invalid)?)
+        }
+        ModelType::Bigram => {
+            let net = NeuralModel::from_weights(&vocab, param("w")?).map_err(invalid)?;
+            Model::Bigram(net.to_device(device)?)
+        }
+        _ => {
+            let c = ints("config", 4)?
+                .iter()
+                .map(|&x| usize::try_from(x).unwrap_or(usize::MAX))
+                .collect::<Vec<_>>();
+            let cfg = ModelConfig {
+                n_layer: c[0],
+                n_head: c[1],
+                n_embd: c[2],
+                n_embd2: c[3],
+            };
+            let block = usize::try_from(block_size)
+                .map_err(|_| bad(format!("its block size {block_size} is negative")))?;
+            let model = Model::build(kind, &vocab, block, &cfg, Params::new(device, false))
+                .map_err(invalid)?;
+            for (name, mut t) in model.parameters() {
+                let saved = param(&name)?;
+                if saved.size() != t.size() || saved.kind() != t.kind() {
+                    return Err(bad(format!(
+                        "its `p.{name}` is {:?} {:?}, its config makes {:?} {:?}",
+                        saved.kind(),
+                        saved.size(),
+                        t.kind(),
+                        t.size()
+                    )));
+                }
+                tch::no_grad(|| t.f_copy_(&saved))?;
+            }
+            model
+        }
+    };
+    let params = tensors.keys().filter(|k| k.starts_with("p.")).count();
+    if model.as_dyn().block_size() as i64 != block_size || params != model.parameters().len() {
+        return Err(bad(format!(
+            "its {params} tensors or block size {block_size} do not match its {kind} model"
+        )));
+    }
+    let extra = tensors
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("train."))
+        .collect();
+    Ok((model, extra))
+}
+
+/// All tensors of a safetensors file, by name; a missing, unreadable or foreign file is an error
+/// that says which.
+fn read(path: &Path) -> Result<BTreeMap<String, Tensor>> {
+    let hint = |kind: std::io::ErrorKind| match kind {
+        std::io::ErrorKind::NotFound => {
+            "check the path; make a model with `makemore train --input FILE --out MODEL`"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "check the file's permissions (`ls -l`), or copy it somewhere readable"
+        }
+        _ if path.is_dir() => "that is a directory: pass the path of a model file inside it",
+        _ => "pass the path of a model file saved by `makemore train`",
+    };
+    let opened = std::fs::File::open(path).and_then(|f| match f.metadata()?.is_dir() {
+        true => Err(std::io::Error::other("it is a directory")),
+        false => Ok(()),
+    });
+    if let Err(source) = opened {
+        let hint = hint(source.kind()).to_string();
+        return Err(Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+            hint,
+        });
+    }
+    let list = Tensor::read_safetensors(path).map_err(|e| {
+        let detail = match e {
+            tch::TchError::SafeTensorError { err, .. } => err.to_string(),
+            e => e.to_string(),
+        };
+        bad_file(
+            path,
+            format!("it is truncated, corrupted, or not a makemore model file ({detail})"),
+        )
+    })?;
+    Ok(list.into_iter().collect())
+}
+
+/// The vocabulary: code points, `.` first, each once.
+fn read_vocab(tensors: &BTreeMap<String, Tensor>) -> Result<Vocab> {
+    let codes = tensors
+        .get("vocab")
+        .filter(|t| t.kind() == Kind::Int && t.dim() == 1)
+        .map(Vec::<i32>::try_from)
+        .ok_or_else(|| {
+            Error::param(
+                "vocab",
+                "missing",
+                "it must be a list of characters",
+                "train the model again",
+            )
+        })??;
+    let chars: Option<String> = codes
+        .iter()
+        .map(|&c| u32::try_from(c).ok().and_then(char::from_u32))
+        .collect();
+    let chars = chars.ok_or_else(|| {
+        Error::param(
+            "vocab",
+            "a number",
+            "it is not a character",
+            "train the model again",
+        )
+    })?;
+    Vocab::from_chars(&chars)
+}

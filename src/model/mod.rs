@@ -1,0 +1,484 @@
+//! What every model is: a [`LanguageModel`] gives the logits of the next character after every
+//! prefix of a batch of words. Sampling (`crate::sample`), the loss (`crate::loss`) and training
+//! are written once against it. The models, from the lecture to makemore.py:
+//!
+//! | type | module | what it is |
+//! |---|---|---|
+//! | `counts` | [`counts`] | normalized n-gram counts (the lecture, first half) |
+//! | `neural` | [`neural`] | one linear layer, trained by gradient descent (the lecture, second half) |
+//! | `bigram` | [`neural`] | makemore.py's bigram: the same table, from zeros, trained with AdamW |
+//! | `mlp` | [`mlp`] | Bengio et al. 2003: embeddings of the last characters, a hidden layer |
+//! | `rnn`, `gru` | [`rnn`] | a hidden state carried along the word |
+//! | `bow` | [`bow`] | the average of everything before, then an MLP |
+//! | `transformer` | [`transformer`] | GPT-2's blocks of causal self-attention and MLP |
+
+use std::path::Path;
+
+use tch::{Device, Kind, Tensor};
+
+use crate::data::Vocab;
+use crate::error::{Error, Result};
+
+pub mod bow;
+pub mod counts;
+pub(crate) mod file;
+pub mod mlp;
+pub mod neural;
+mod nn;
+pub mod rnn;
+pub mod transformer;
+
+pub use bow::Bow;
+pub use counts::CountModel;
+pub use mlp::Mlp;
+pub use neural::NeuralModel;
+pub use rnn::Rnn;
+pub use transformer::Transformer;
+
+/// A character-level language model: the distribution of the next character after the ones so
+/// far. Row `b` of an input `x` is a word so far, starting with `.`; position `t` of the output
+/// is about the character after `x[b, ..=t]`.
+pub trait LanguageModel: std::fmt::Debug {
+    /// The model's vocabulary.
+    fn vocab(&self) -> &Vocab;
+
+    /// The most characters the model reads back: `n - 1` for an n-gram model, the block size
+    /// for the networks. Sampling gives it the last `block_size` characters.
+    fn block_size(&self) -> usize;
+
+    /// Where the model's tensors live.
+    fn device(&self) -> Device {
+        Device::Cpu
+    }
+
+    /// The logits of the next character after every prefix: `x` `(B, T)` Int64 → `(B, T, V)`.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] for an index outside the vocabulary, [`Error::Param`] for `T` past a
+    /// model's block size.
+    fn forward(&self, x: &Tensor) -> Result<Tensor>;
+
+    /// The probabilities of the character after each row of `x`: `(B, T)` → `(B, V)`, the
+    /// softmax of the last position's logits.
+    ///
+    /// # Errors
+    /// As [`LanguageModel::forward`].
+    fn next_probs(&self, x: &Tensor) -> Result<Tensor> {
+        tch::no_grad(|| {
+            let logits = self.forward(x)?.f_select(1, -1)?; // (B, V)
+            Ok(logits.f_softmax(-1, logits.kind())?)
+        })
+    }
+
+    /// The log-probability of each target `y[b, t]` after `x[b, ..=t]`: `(B, T)`, 0 where
+    /// `y = -1` (padding).
+    ///
+    /// # Errors
+    /// As [`LanguageModel::forward`].
+    fn log_likelihood(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        let logp = self.forward(x)?.f_log_softmax(-1, Kind::Float)?; // (B, T, V)
+        pick_targets(&logp, y)
+    }
+}
+
+/// `logp[b, t, y[b, t]]` for every position: `(B, T, V)` and `(B, T)` → `(B, T)`, 0 at `y = -1`.
+fn pick_targets(logp: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let picked = logp
+        .f_gather(-1, &y.f_clamp_min(0)?.f_unsqueeze(-1)?, false)?
+        .f_squeeze_dim(-1)?;
+    Ok(picked.f_masked_fill(&y.f_lt(0)?, 0.0)?)
+}
+
+/// The context row of every position of `x` `(B, T)` for a `[V^context, V]` table: the last
+/// `context` tokens up to `t` (`.` before the start) as a base-`V` number, `(B, T)`.
+fn table_rows(x: &Tensor, context: usize, v: usize) -> Result<Tensor> {
+    let (b, t) = x.size2()?;
+    let pad = Tensor::f_zeros([b, context as i64 - 1], (Kind::Int64, x.device()))?;
+    let padded = Tensor::f_cat(&[&pad, x], 1)?; // (B, T + context - 1)
+    let mut rows = padded.f_narrow(1, 0, t)?;
+    for k in 1..context as i64 {
+        rows = rows
+            .f_mul_scalar(v as i64)?
+            .f_add(&padded.f_narrow(1, k, t)?)?;
+    }
+    Ok(rows)
+}
+
+/// `logp[row, y]` for every position, from a `[V^context, V]` table of log-probabilities:
+/// [`LanguageModel::log_likelihood`] of the table models, without `(B, T, V)` logits.
+fn table_log_likelihood(logp: &Tensor, rows: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let v = logp.size()[1];
+    let cells = rows.f_mul_scalar(v)?.f_add(&y.f_clamp_min(0)?)?; // (B, T)
+    let picked = logp.f_reshape(-1)?.f_take(&cells)?;
+    Ok(picked.f_masked_fill(&y.f_lt(0)?, 0.0)?)
+}
+
+/// Every kind of model, as the command line names them (`--type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ModelType {
+    /// Normalized n-gram counts (the lecture, first half).
+    Counts,
+    /// One linear layer trained by gradient descent on all the data (the lecture, second half).
+    Neural,
+    /// makemore.py's bigram: a table of logits from zeros, trained with AdamW.
+    Bigram,
+    /// Bengio et al. 2003: embeddings of the last characters, a tanh layer.
+    Mlp,
+    /// A vanilla recurrent net.
+    Rnn,
+    /// A recurrent net with gates (GRU).
+    Gru,
+    /// Bag of words: the average of everything before, then an MLP.
+    Bow,
+    /// GPT-2's Transformer.
+    Transformer,
+}
+
+impl ModelType {
+    /// Every type, from the lecture to the Transformer; a model file stores the index here.
+    pub const ALL: [ModelType; 8] = [
+        ModelType::Counts,
+        ModelType::Neural,
+        ModelType::Bigram,
+        ModelType::Mlp,
+        ModelType::Rnn,
+        ModelType::Gru,
+        ModelType::Bow,
+        ModelType::Transformer,
+    ];
+
+    /// The name the command line and model files use: `"counts"`, `"neural"`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelType::Counts => "counts",
+            ModelType::Neural => "neural",
+            ModelType::Bigram => "bigram",
+            ModelType::Mlp => "mlp",
+            ModelType::Rnn => "rnn",
+            ModelType::Gru => "gru",
+            ModelType::Bow => "bow",
+            ModelType::Transformer => "transformer",
+        }
+    }
+
+    /// True for makemore.py's models, trained with AdamW on batches of words ([`crate::train`]);
+    /// false for the lecture's two.
+    pub fn is_makemore(self) -> bool {
+        !matches!(self, ModelType::Counts | ModelType::Neural)
+    }
+}
+
+/// The sizes of makemore.py's networks (its `ModelConfig`): each network uses the ones it needs.
+/// The defaults are makemore.py's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// Transformer blocks.
+    pub n_layer: usize,
+    /// Attention heads in each block; they split `n_embd` between them.
+    pub n_head: usize,
+    /// Width of the embeddings, and of the Transformer.
+    pub n_embd: usize,
+    /// Width of the hidden layer (MLP, BoW) and of the hidden state (RNN, GRU).
+    pub n_embd2: usize,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            n_layer: 4,
+            n_head: 4,
+            n_embd: 64,
+            n_embd2: 64,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Checks the sizes a model of `kind` uses.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a size of 0, or heads that do not split `n_embd` evenly.
+    pub fn check(&self, kind: ModelType) -> Result<()> {
+        let used: &[(&'static str, usize)] = match kind {
+            ModelType::Counts | ModelType::Neural | ModelType::Bigram => &[],
+            ModelType::Transformer => &[
+                ("n_layer", self.n_layer),
+                ("n_head", self.n_head),
+                ("n_embd", self.n_embd),
+            ],
+            _ => &[("n_embd", self.n_embd), ("n_embd2", self.n_embd2)],
+        };
+        if let Some((name, _)) = used.iter().find(|(_, v)| *v == 0) {
+            return Err(Error::param(
+                name,
+                0,
+                "it must be at least 1",
+                "leave it out for makemore.py's default",
+            ));
+        }
+        if kind == ModelType::Transformer && !self.n_embd.is_multiple_of(self.n_head) {
+            return Err(Error::param(
+                "n_head",
+                self.n_head,
+                "the heads must split n_embd evenly",
+                "pick n_head dividing n_embd, e.g. 4 heads for n_embd 64",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for ModelType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A model of any type: what a model file holds.
+#[derive(Debug)]
+pub enum Model {
+    /// Normalized counts.
+    Counts(CountModel),
+    /// The lecture's one-layer net.
+    Neural(NeuralModel),
+    /// makemore.py's bigram (the same table, trained another way).
+    Bigram(NeuralModel),
+    Mlp(Mlp),
+    Rnn(Rnn),
+    Gru(Rnn),
+    Bow(Bow),
+    Transformer(Transformer),
+}
+
+impl Model {
+    /// A network of makemore.py (`kind.is_makemore()`) with fresh weights, drawn from torch's
+    /// generator as PyTorch draws them (seed it first: [`crate::with_torch_seed`]), reading
+    /// `block_size` characters of context, on `device`.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for the lecture's types (made by [`CountModel::fit`] and
+    /// [`NeuralModel::new`]), a block size of 0, or sizes [`ModelConfig::check`] refuses.
+    pub fn new(
+        kind: ModelType,
+        vocab: &Vocab,
+        block_size: usize,
+        cfg: &ModelConfig,
+        device: Device,
+    ) -> Result<Model> {
+        Self::build(kind, vocab, block_size, cfg, nn::Params::new(device, true))
+    }
+
+    /// [`Model::new`] with the weights left to fill (a model file's).
+    fn build(
+        kind: ModelType,
+        vocab: &Vocab,
+        block_size: usize,
+        cfg: &ModelConfig,
+        p: nn::Params,
+    ) -> Result<Model> {
+        cfg.check(kind)?;
+        if block_size == 0 {
+            return Err(Error::param(
+                "block size",
+                0,
+                "a model reads at least one character",
+                "use the longest word plus one, as makemore.py does",
+            ));
+        }
+        Ok(match kind {
+            ModelType::Counts | ModelType::Neural => {
+                return Err(Error::param(
+                    "model type",
+                    kind,
+                    "the lecture's models are made another way",
+                    "use CountModel::fit or NeuralModel::new",
+                ))
+            }
+            ModelType::Bigram => {
+                Model::Bigram(NeuralModel::zeros(vocab, 1)?.to_device(p.device())?)
+            }
+            ModelType::Mlp => Model::Mlp(Mlp::new(vocab, block_size, cfg, p)?),
+            ModelType::Rnn => Model::Rnn(Rnn::new(vocab, block_size, cfg, false, p)?),
+            ModelType::Gru => Model::Gru(Rnn::new(vocab, block_size, cfg, true, p)?),
+            ModelType::Bow => Model::Bow(Bow::new(vocab, block_size, cfg, p)?),
+            ModelType::Transformer => {
+                Model::Transformer(Transformer::new(vocab, block_size, cfg, p)?)
+            }
+        })
+    }
+
+    /// The model's type.
+    pub fn kind(&self) -> ModelType {
+        match self {
+            Model::Counts(_) => ModelType::Counts,
+            Model::Neural(_) => ModelType::Neural,
+            Model::Bigram(_) => ModelType::Bigram,
+            Model::Mlp(_) => ModelType::Mlp,
+            Model::Rnn(_) => ModelType::Rnn,
+            Model::Gru(_) => ModelType::Gru,
+            Model::Bow(_) => ModelType::Bow,
+            Model::Transformer(_) => ModelType::Transformer,
+        }
+    }
+
+    /// The model as a [`LanguageModel`].
+    pub fn as_dyn(&self) -> &dyn LanguageModel {
+        match self {
+            Model::Counts(m) => m,
+            Model::Neural(m) | Model::Bigram(m) => m,
+            Model::Mlp(m) => m,
+            Model::Rnn(m) | Model::Gru(m) => m,
+            Model::Bow(m) => m,
+            Model::Transformer(m) => m,
+        }
+    }
+
+    /// The model's tensors, by name (makemore.py's names for its networks): what training
+    /// updates and a model file holds. A count model's are its counts.
+    pub fn parameters(&self) -> Vec<(String, Tensor)> {
+        let named = |list: &[(String, Tensor)]| {
+            list.iter()
+                .map(|(n, t)| (n.clone(), t.shallow_clone()))
+                .collect()
+        };
+        match self {
+            Model::Counts(m) => vec![("counts".to_string(), m.counts().shallow_clone())],
+            Model::Neural(m) | Model::Bigram(m) => vec![("w".to_string(), m.w().shallow_clone())],
+            Model::Mlp(m) => named(&m.params),
+            Model::Rnn(m) | Model::Gru(m) => named(&m.params),
+            Model::Bow(m) => named(&m.params),
+            Model::Transformer(m) => named(&m.params),
+        }
+    }
+
+    /// The sizes of a network (makemore.py's defaults for the lecture's models, which have none).
+    pub fn config(&self) -> ModelConfig {
+        match self {
+            Model::Counts(_) | Model::Neural(_) | Model::Bigram(_) => ModelConfig::default(),
+            Model::Mlp(m) => m.cfg,
+            Model::Rnn(m) | Model::Gru(m) => m.cfg,
+            Model::Bow(m) => m.cfg,
+            Model::Transformer(m) => m.cfg,
+        }
+    }
+
+    /// The number of numbers the model learns (a count model's counts count too).
+    pub fn n_params(&self) -> usize {
+        self.parameters().iter().map(|(_, t)| t.numel()).sum()
+    }
+
+    /// Saves the model to `path` atomically: into a temporary file beside it, renamed into place.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the path when its folder is missing or not writable; nothing is
+    /// left behind.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        file::save(self, path.as_ref(), Vec::new())
+    }
+
+    /// Loads a model saved by [`Model::save`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, [`Error::Model`] when it is truncated,
+    /// corrupted, of another format version, or not a `makemore` model.
+    pub fn load(path: impl AsRef<Path>) -> Result<Model> {
+        Ok(file::load_on(path.as_ref(), Device::Cpu)?.0)
+    }
+}
+
+impl LanguageModel for Model {
+    fn vocab(&self) -> &Vocab {
+        self.as_dyn().vocab()
+    }
+    fn block_size(&self) -> usize {
+        self.as_dyn().block_size()
+    }
+    fn device(&self) -> Device {
+        self.as_dyn().device()
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.as_dyn().forward(x)
+    }
+    fn next_probs(&self, x: &Tensor) -> Result<Tensor> {
+        self.as_dyn().next_probs(x)
+    }
+    fn log_likelihood(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        self.as_dyn().log_likelihood(x, y)
+    }
+}
+
+impl From<CountModel> for Model {
+    fn from(m: CountModel) -> Self {
+        Model::Counts(m)
+    }
+}
+
+impl From<NeuralModel> for Model {
+    fn from(m: NeuralModel) -> Self {
+        Model::Neural(m)
+    }
+}
+
+/// A model-file error with the usual hint.
+fn bad_file(path: &Path, why: impl Into<String>) -> Error {
+    Error::Model {
+        path: path.to_path_buf(),
+        why: why.into(),
+        hint: "train and save the model again, e.g. `makemore train --input FILE --out MODEL`",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loss::nll;
+
+    #[test]
+    fn every_position_reads_its_own_context() {
+        let w: Vec<String> = ["emma", "olivia", "ava"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let v = Vocab::from_words(&w).unwrap();
+        let x = crate::data::Sequences::new(&w, &v, 7).unwrap();
+        for context in [1, 2, 3] {
+            let rows = table_rows(x.x(), context, v.len()).unwrap();
+            // row of position t = the `context` tokens up to t, as in the lecture's Dataset
+            let ds = crate::data::Dataset::new(&w[..1], &v, context).unwrap();
+            let first: Vec<i64> = Vec::try_from(rows.get(0).narrow(0, 0, 5)).unwrap();
+            assert_eq!(
+                first,
+                Vec::<i64>::try_from(ds.xs()).unwrap(),
+                "context {context}"
+            );
+        }
+    }
+
+    #[test]
+    fn table_models_score_as_their_logits_say() {
+        let w: Vec<String> = ["emma", "olivia", "ava", "isabella"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let v = Vocab::from_words(&w).unwrap();
+        let counts = CountModel::fit(&w, &v, 2, 0.5).unwrap();
+        let net = NeuralModel::new(&v, 2, 3).unwrap();
+        let s = crate::data::Sequences::new(&w, &v, 9).unwrap();
+        for m in [&counts as &dyn LanguageModel, &net] {
+            // the override picks from the table what the default computes from the logits
+            let fast = m.log_likelihood(s.x(), s.y()).unwrap();
+            let logp = m.forward(s.x()).unwrap().log_softmax(-1, Kind::Float);
+            let slow = pick_targets(&logp, s.y()).unwrap();
+            assert!(fast.allclose(&slow, 1e-5, 1e-6, false), "{m:?}");
+            // and the probabilities of the next character are the softmax of the last logits
+            let p = m.next_probs(&s.x().narrow(1, 0, 3)).unwrap();
+            let q = m
+                .forward(&s.x().narrow(1, 0, 3))
+                .unwrap()
+                .select(1, -1)
+                .softmax(-1, Kind::Float);
+            assert!(p.allclose(&q, 1e-5, 1e-6, false));
+            assert!(nll(m, &w).unwrap().is_finite());
+        }
+    }
+}

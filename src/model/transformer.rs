@@ -1,0 +1,127 @@
+//! The Transformer (makemore.py's, "exactly as used in GPT-2"): token and position embeddings,
+//! then blocks of causal self-attention and an MLP, each behind a LayerNorm and added back,
+//! then the logits. The lectures end with it ("Let's build GPT").
+
+use tch::{Device, Kind, Tensor};
+
+use super::nn::{check_len, device_of, Embedding, LayerNorm, Linear, Params};
+use super::{LanguageModel, ModelConfig};
+use crate::data::Vocab;
+use crate::error::Result;
+
+/// One block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`.
+#[derive(Debug)]
+struct Block {
+    ln_1: LayerNorm,
+    /// Queries, keys and values of every head, in one matmul.
+    c_attn: Linear,
+    attn_proj: Linear,
+    ln_2: LayerNorm,
+    c_fc: Linear,
+    mlp_proj: Linear,
+}
+
+/// makemore.py's Transformer.
+#[derive(Debug)]
+pub struct Transformer {
+    /// Every parameter, by name, as makemore.py names them.
+    pub(super) params: Vec<(String, Tensor)>,
+    pub(super) cfg: ModelConfig,
+    vocab: Vocab,
+    block_size: usize,
+    n_head: i64,
+    wte: Embedding,
+    wpe: Embedding,
+    blocks: Vec<Block>,
+    ln_f: LayerNorm,
+    head: Linear,
+}
+
+impl Transformer {
+    pub(crate) fn new(
+        vocab: &Vocab,
+        block_size: usize,
+        cfg: &ModelConfig,
+        mut p: Params,
+    ) -> Result<Transformer> {
+        let (v, c) = (vocab.len() as i64, cfg.n_embd as i64);
+        let wte = Embedding::new(&mut p, "transformer.wte", v, c)?;
+        let wpe = Embedding::new(&mut p, "transformer.wpe", block_size as i64, c)?;
+        let mut blocks = Vec::with_capacity(cfg.n_layer);
+        for i in 0..cfg.n_layer {
+            let name = |part: &str| format!("transformer.h.{i}.{part}");
+            blocks.push(Block {
+                ln_1: LayerNorm::new(&mut p, &name("ln_1"), c)?,
+                c_attn: Linear::new(&mut p, &name("attn.c_attn"), c, 3 * c, true)?,
+                attn_proj: Linear::new(&mut p, &name("attn.c_proj"), c, c, true)?,
+                ln_2: LayerNorm::new(&mut p, &name("ln_2"), c)?,
+                c_fc: Linear::new(&mut p, &name("mlp.c_fc"), c, 4 * c, true)?,
+                mlp_proj: Linear::new(&mut p, &name("mlp.c_proj"), 4 * c, c, true)?,
+            });
+        }
+        let ln_f = LayerNorm::new(&mut p, "transformer.ln_f", c)?;
+        let head = Linear::new(&mut p, "lm_head", c, v, false)?;
+        Ok(Transformer {
+            params: p.into_list(),
+            cfg: *cfg,
+            vocab: vocab.clone(),
+            block_size,
+            n_head: cfg.n_head as i64,
+            wte,
+            wpe,
+            blocks,
+            ln_f,
+            head,
+        })
+    }
+}
+
+impl Block {
+    fn forward(&self, x: &Tensor, n_head: i64) -> Result<Tensor> {
+        let (b, t, c) = x.size3()?;
+        // causal self-attention: each head attends to the positions up to its own
+        let qkv = self.c_attn.forward(&self.ln_1.forward(x)?)?; // (B, T, 3C)
+        let heads = |i: i64| -> Result<Tensor> {
+            Ok(qkv
+                .f_narrow(2, i * c, c)?
+                .f_view([b, t, n_head, c / n_head])?
+                .f_transpose(1, 2)?) // (B, nh, T, hs)
+        };
+        let y = Tensor::f_scaled_dot_product_attention(
+            &heads(0)?,
+            &heads(1)?,
+            &heads(2)?,
+            None::<Tensor>,
+            0.0,
+            true,
+            None,
+            false,
+        )?;
+        let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?; // heads side by side
+        let x = x.f_add(&self.attn_proj.forward(&y)?)?;
+        // the MLP, with GPT-2's GELU (the tanh approximation)
+        let h = self.c_fc.forward(&self.ln_2.forward(&x)?)?.f_gelu("tanh")?;
+        Ok(x.f_add(&self.mlp_proj.forward(&h)?)?)
+    }
+}
+
+impl LanguageModel for Transformer {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    fn block_size(&self) -> usize {
+        self.block_size
+    }
+    fn device(&self) -> Device {
+        device_of(&self.params)
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (_, t) = check_len(x, self.block_size)?;
+        let pos = Tensor::f_arange(t, (Kind::Int64, x.device()))?;
+        let mut x = self.wte.forward(x)?.f_add(&self.wpe.forward(&pos)?)?; // (B, T, C)
+        for block in &self.blocks {
+            x = block.forward(&x, self.n_head)?;
+        }
+        self.head.forward(&self.ln_f.forward(&x)?) // (B, T, V)
+    }
+}

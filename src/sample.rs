@@ -1,0 +1,269 @@
+//! Sampling names, the lecture's way (`03_sampling_and_broadcasting`): start at `.`, draw the next
+//! character from the model's probabilities with `torch.multinomial`, until `.` comes back.
+//! Works for every model; with the lecture's seed the count model gives the lecture's names.
+
+use std::collections::HashMap;
+
+use tch::{Kind, Tensor};
+
+use crate::error::{Error, Result};
+use crate::model::LanguageModel;
+use crate::rng::TorchGenerator;
+
+/// The longest name [`sample`] makes before it stops a name by itself: a guard against a model
+/// that never picks `.`.
+pub const MAX_SAMPLE_LEN: usize = 10_000;
+
+/// How to sample. The default is the lecture's: its seed, the model's own probabilities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// Plays the part of `torch.Generator().manual_seed(seed)`: the same seed, the same names.
+    pub seed: i64,
+    /// Divides the logits: below 1 the likely characters get likelier, above 1 less so.
+    pub temperature: f64,
+    /// Draw only among the `k` likeliest characters (makemore.py's `--top-k`).
+    pub top_k: Option<usize>,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            seed: crate::SEED,
+            temperature: 1.0,
+            top_k: None,
+        }
+    }
+}
+
+/// `n` names from `model`, each ending with `.`, with [`Sampling`]'s defaults and `seed`.
+///
+/// # Errors
+/// As [`Sampling::sample`].
+pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
+    Sampling {
+        seed,
+        ..Sampling::default()
+    }
+    .sample(model, n)
+}
+
+impl Sampling {
+    /// `n` names, each ending with `.` (or cut at [`MAX_SAMPLE_LEN`] characters).
+    ///
+    /// Each character is `torch.multinomial(p, 1)` as torch computes it: `p / q` with `q` drawn
+    /// by `exponential_()`, then the first largest. The draws come from a copy of torch's
+    /// generator in Rust, and the probabilities after each context are asked of the model once:
+    /// torch's own generator is left alone.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a temperature that is not a positive number or a top-k of 0;
+    /// [`Error::BadRow`] when probabilities cannot be sampled (all zero, say: a context never
+    /// seen, with smoothing 0).
+    pub fn sample(&self, model: &dyn LanguageModel, n: usize) -> Result<Vec<String>> {
+        self.check()?;
+        let (vocab, block) = (model.vocab(), model.block_size().max(1));
+        let mut generator = TorchGenerator::new(self.seed);
+        let mut rows: HashMap<Vec<i64>, Row> = HashMap::new();
+        let mut names = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            let mut ids = vec![0i64]; // every name starts after `.`
+            let mut name = String::new();
+            loop {
+                let context = &ids[ids.len().saturating_sub(block)..];
+                if rows.len() > 1 << 16 {
+                    rows.clear(); // a long-context model: keep the memory bounded
+                }
+                if !rows.contains_key(context) {
+                    rows.insert(context.to_vec(), self.row(model, context)?);
+                }
+                let ix = rows[context].draw(&mut generator);
+                name.push(vocab.itos(ix)?);
+                if ix == 0 || ids.len() >= MAX_SAMPLE_LEN {
+                    break;
+                }
+                ids.push(ix);
+            }
+            names.push(name);
+        }
+        Ok(names)
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a temperature that is not a positive number or a top-k of 0.
+    pub fn check(&self) -> Result<()> {
+        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+            return Err(Error::param("temperature", self.temperature, "it must be a number > 0",
+                "use 1 for the model's own probabilities, less to sample the likely characters more"));
+        }
+        if self.top_k == Some(0) {
+            return Err(Error::param(
+                "top-k",
+                0,
+                "it must be at least 1",
+                "use 1 for the likeliest character only, or leave top-k out",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The model's probabilities after `context`, checked as `torch.multinomial` checks them,
+    /// then shaped by the temperature and top-k.
+    fn row(&self, model: &dyn LanguageModel, context: &[i64]) -> Result<Row> {
+        let x = Tensor::from_slice(context)
+            .f_view([1, -1])?
+            .f_to(model.device())?;
+        let p = model.next_probs(&x)?.f_to(tch::Device::Cpu)?; // (1, V)
+        let double = p.kind() == Kind::Double;
+        let mut p = Vec::<f64>::try_from(p.f_to_kind(Kind::Double)?.f_reshape(-1)?)?;
+        let bad = |why: &str| Error::BadRow {
+            context: model.vocab().decode(context).unwrap_or_default(),
+            why: why.to_string(),
+        };
+        if p.iter().any(|x| !(0.0..f64::INFINITY).contains(x)) {
+            return Err(bad(
+                "probability tensor contains either `inf`, `nan` or element < 0",
+            ));
+        }
+        if p.iter().all(|&x| x == 0.0) {
+            return Err(bad(
+                "invalid multinomial distribution (sum of probabilities <= 0)",
+            ));
+        }
+        if self.temperature != 1.0 || self.top_k.is_some() {
+            // softmax(logits / T) = p^(1/T), renormalized; then all but the top k set to 0
+            p.iter_mut()
+                .for_each(|x| *x = x.powf(1.0 / self.temperature));
+            if let Some(k) = self.top_k.filter(|&k| k < p.len()) {
+                let mut sorted = p.clone();
+                sorted.sort_by(|a, b| b.total_cmp(a));
+                p.iter_mut()
+                    .filter(|x| **x < sorted[k - 1])
+                    .for_each(|x| *x = 0.0);
+            }
+            let sum: f64 = p.iter().sum();
+            p.iter_mut().for_each(|x| *x /= sum);
+        }
+        Ok(Row { p, double })
+    }
+}
+
+/// One row of probabilities, and whether torch would divide them in float64 (else float32).
+struct Row {
+    p: Vec<f64>,
+    double: bool,
+}
+
+impl Row {
+    /// `torch.multinomial(p, 1)`: `q = empty_like(p).exponential_()`, then `argmax(p / q)`,
+    /// the first largest, a NaN (`0 / 0`) counting as largest.
+    fn draw(&self, generator: &mut TorchGenerator) -> i64 {
+        let mut best = (0, f64::NEG_INFINITY);
+        let mut nan = None;
+        for (j, &p) in self.p.iter().enumerate() {
+            let q = generator.exponential();
+            let r = if self.double {
+                p / q
+            } else {
+                f64::from(p as f32 / q as f32)
+            };
+            if r.is_nan() {
+                nan = nan.or(Some(j));
+            } else if r > best.1 {
+                best = (j, r);
+            }
+        }
+        nan.unwrap_or(best.0) as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CountModel;
+    use crate::Vocab;
+
+    #[test]
+    fn a_deterministic_model_spells_its_only_word() {
+        let w = vec!["abc".to_string()];
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
+        assert_eq!(sample(&m, 3, 1).unwrap(), vec!["abc.", "abc.", "abc."]);
+    }
+
+    #[test]
+    fn temperature_and_top_k() {
+        let w: Vec<String> = ["ab", "ac", "ad", "b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
+        // after '.', 'a' has p = 3/4: top-1 always picks it, and 'a' is followed by b, c or d
+        let top1 = Sampling {
+            top_k: Some(1),
+            ..Sampling::default()
+        };
+        for name in top1.sample(&m, 20).unwrap() {
+            assert!(name.starts_with('a') && name.len() == 3, "{name}");
+        }
+        // a low temperature makes the likeliest character likelier still
+        let cold = Sampling {
+            temperature: 0.05,
+            ..Sampling::default()
+        };
+        assert!(cold
+            .sample(&m, 50)
+            .unwrap()
+            .iter()
+            .all(|n| n.starts_with('a')));
+        let hot = Sampling {
+            temperature: 100.0,
+            ..Sampling::default()
+        };
+        assert!(hot
+            .sample(&m, 50)
+            .unwrap()
+            .iter()
+            .any(|n| n.starts_with('b')));
+        for bad in [
+            Sampling {
+                temperature: 0.0,
+                ..Sampling::default()
+            },
+            Sampling {
+                temperature: -1.0,
+                ..Sampling::default()
+            },
+            Sampling {
+                temperature: f64::NAN,
+                ..Sampling::default()
+            },
+            Sampling {
+                top_k: Some(0),
+                ..Sampling::default()
+            },
+        ] {
+            assert!(
+                matches!(bad.sample(&m, 1), Err(Error::Param { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_without_mass_is_an_error_not_a_panic() {
+        let w = vec!["ab".to_string(), "c".to_string()];
+        let v = Vocab::from_words(&w).unwrap();
+        let m = CountModel::fit(&w, &v, 2, 0.0).unwrap();
+        assert!(
+            sample(&m, 5, 3).is_ok(),
+            "sampling only visits contexts that were seen"
+        );
+        let zeros = m.counts().zeros_like();
+        let empty = CountModel::from_counts(zeros, &v, 0.0).unwrap();
+        let e = sample(&empty, 1, 1).unwrap_err();
+        assert!(matches!(e, Error::BadRow { .. }), "{e}");
+    }
+}

@@ -1,0 +1,64 @@
+"""Runs makemore.py (Karpathy's, unmodified: ../shared/reference/makemore.py) the way its main
+block does, for the first steps of training, and writes what the Rust tests compare against.
+
+    python tests/reference/makemore_ref.py MAKEMORE_PY data/names.txt target/makemore_reference.json
+
+For the bigram and the MLP at makemore.py's defaults (seed 3407): the train/test split and the
+loss of each of the first 100 steps. The statements below are those of makemore.py's `__main__`,
+in its order (every draw from torch's generator happens in the same place), with --num-workers 0.
+"""
+import importlib.util
+import json
+import sys
+
+import torch
+
+STEPS = 100
+
+
+def load(path):
+    spec = importlib.util.spec_from_file_location('makemore', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def first_losses(M, names, kind):
+    torch.manual_seed(3407)
+    train, test = M.create_datasets(names)
+    config = M.ModelConfig(vocab_size=train.get_vocab_size(), block_size=train.get_output_length(),
+                           n_layer=4, n_head=4, n_embd=64, n_embd2=64)
+    model = {'bigram': M.Bigram, 'mlp': M.MLP}[kind](config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.01, betas=(0.9, 0.99), eps=1e-8)
+    loader = M.InfiniteDataLoader(train, batch_size=32, pin_memory=True, num_workers=0)
+    losses = []
+    for _ in range(STEPS):
+        X, Y = loader.next()
+        logits, loss = model(X, Y)
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    params = sum(p.numel() for p in model.parameters())
+    return losses, train.words, test.words, params
+
+
+def main(makemore_py, names, out):
+    import warnings
+    warnings.filterwarnings('ignore')  # pin_memory without an accelerator
+    M = load(makemore_py)
+    ref = {'steps': STEPS}
+    for kind in ['bigram', 'mlp']:
+        losses, train, test, params = first_losses(M, names, kind)
+        ref[kind] = {'losses': losses, 'params': params}
+    ref['n_train'], ref['n_test'] = len(train), len(test)
+    ref['test_words'] = test[:20]
+    ref['train_words'] = train[:20]
+    with open(out, 'w') as f:
+        json.dump(ref, f, indent=1)
+    print(f'wrote {out}: bigram step {STEPS - 1} loss {ref["bigram"]["losses"][-1]:.6f}, '
+          f'mlp {ref["mlp"]["losses"][-1]:.6f}')
+
+
+if __name__ == '__main__':
+    main(*sys.argv[1:4])

@@ -1,0 +1,260 @@
+//! makemore.py's models in the crate: every type reads, learns, samples and saves through the
+//! same interface; the training matches makemore.py's run on the same torch (same split, same
+//! initial weights, same batches: the first 100 losses of the bigram and the MLP); a resumed run
+//! is the run that never stopped.
+
+use makemore::prelude::*;
+use makemore::{Error, Result};
+
+mod common;
+use common::{floats, makemore_reference, strings, words};
+
+const NETS: [ModelType; 6] = [
+    ModelType::Bigram,
+    ModelType::Mlp,
+    ModelType::Rnn,
+    ModelType::Gru,
+    ModelType::Bow,
+    ModelType::Transformer,
+];
+
+fn small() -> (Vec<String>, Vocab) {
+    let w: Vec<String> = [
+        "emma",
+        "olivia",
+        "ava",
+        "isabella",
+        "sophia",
+        "mia",
+        "charlotte",
+        "amelia",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let v = Vocab::from_words(&w).unwrap();
+    (w, v)
+}
+
+/// Sizes small enough for a quick test.
+fn tiny() -> ModelConfig {
+    ModelConfig {
+        n_layer: 2,
+        n_head: 2,
+        n_embd: 8,
+        n_embd2: 12,
+    }
+}
+
+#[test]
+fn every_model_is_causal_and_its_probabilities_sum_to_one() -> Result<()> {
+    let (w, v) = small();
+    let data = Sequences::new(&w, &v, block_size(&w))?;
+    let x = data.x();
+    for kind in NETS {
+        let model = with_torch_seed(1, || {
+            Model::new(kind, &v, block_size(&w), &tiny(), Device::Cpu)
+        })?;
+        let logits = model.forward(x)?;
+        assert_eq!(
+            logits.size(),
+            [w.len() as i64, x.size()[1], v.len() as i64],
+            "{kind}"
+        );
+        // position t reads x[..=t] only: cutting the words short changes no earlier logits (what
+        // lets a batch stop at its longest word)
+        for t in [1, 4] {
+            let cut = model.forward(&x.narrow(1, 0, t))?;
+            let diff = (&cut - logits.narrow(1, 0, t))
+                .abs()
+                .max()
+                .double_value(&[]);
+            assert!(diff < 1e-5, "{kind}: position < {t} changed by {diff}");
+        }
+        let p = model.next_probs(&x.narrow(1, 0, 3))?;
+        let sums = p.sum_dim_intlist(1, false, Kind::Float);
+        assert!(
+            sums.allclose(&sums.ones_like(), 1e-5, 1e-5, false),
+            "{kind}"
+        );
+        assert!(nll(&model, &w)?.is_finite(), "{kind}");
+        let names = Sampling {
+            temperature: 0.8,
+            top_k: Some(5),
+            ..Sampling::default()
+        }
+        .sample(&model, 3)?;
+        assert!(names
+            .iter()
+            .all(|n| n.ends_with('.') || n.chars().count() == makemore::sample::MAX_SAMPLE_LEN));
+    }
+    Ok(())
+}
+
+#[test]
+fn bad_sizes_are_errors_not_crashes() {
+    let (w, v) = small();
+    // under the seed's lock: a model draws from torch's generator, which other tests seed
+    let new = |kind, block, cfg: ModelConfig| {
+        with_torch_seed(0, || Model::new(kind, &v, block, &cfg, Device::Cpu))
+    };
+    let bad = |cfg: ModelConfig, kind| new(kind, block_size(&w), cfg).unwrap_err();
+    let e = bad(
+        ModelConfig {
+            n_head: 3,
+            ..tiny()
+        },
+        ModelType::Transformer,
+    );
+    assert!(matches!(&e, Error::Param { name: "n_head", .. }), "{e}");
+    let e = bad(
+        ModelConfig {
+            n_embd: 0,
+            ..tiny()
+        },
+        ModelType::Mlp,
+    );
+    assert!(matches!(&e, Error::Param { name: "n_embd", .. }), "{e}");
+    let e = bad(
+        ModelConfig {
+            n_embd: 1 << 15,
+            n_embd2: 1 << 15,
+            ..tiny()
+        },
+        ModelType::Gru,
+    );
+    assert!(
+        e.to_string().contains("parameters") && e.to_string().contains("hint"),
+        "{e}"
+    );
+    let e = new(ModelType::Counts, 2, tiny()).unwrap_err();
+    assert!(e.to_string().contains("CountModel::fit"), "{e}");
+    // a word longer than a Transformer's block size
+    let model = new(ModelType::Transformer, 4, tiny()).unwrap();
+    let e = nll(&model, &w).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Param {
+                name: "sequence length",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = Trainer::new(
+        &w,
+        ModelType::Mlp,
+        &tiny(),
+        &TrainOptions {
+            batch_size: 0,
+            ..Default::default()
+        },
+    );
+    assert!(matches!(e, Err(Error::Param { .. })));
+}
+
+#[test]
+fn every_model_file_loads_back_the_same_model() -> Result<()> {
+    let (w, v) = small();
+    let dir = tempfile::tempdir().unwrap();
+    for kind in NETS {
+        let model = with_torch_seed(2, || {
+            Model::new(kind, &v, block_size(&w), &tiny(), Device::Cpu)
+        })?;
+        let path = dir.path().join(format!("{kind}.mm"));
+        model.save(&path)?;
+        let loaded = Model::load(&path)?;
+        assert_eq!(
+            (loaded.kind(), loaded.block_size(), loaded.config()),
+            (kind, model.block_size(), model.config())
+        );
+        let x = Sequences::new(&w, &v, block_size(&w))?;
+        assert!(
+            loaded.forward(x.x())?.equal(&model.forward(x.x())?),
+            "{kind}"
+        );
+        assert_eq!(sample(&loaded, 5, 3)?, sample(&model, 5, 3)?);
+    }
+    Ok(())
+}
+
+#[test]
+fn a_resumed_run_is_the_run_that_never_stopped() -> Result<()> {
+    let words = words();
+    let words = &words[..2000];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.mm");
+    for kind in [ModelType::Mlp, ModelType::Gru] {
+        let opts = TrainOptions {
+            batch_size: 8,
+            ..Default::default()
+        };
+        let mut straight = Trainer::new(words, kind, &tiny(), &opts)?;
+        let all: Vec<f64> = (0..12).map(|_| straight.step()).collect::<Result<_>>()?;
+        let mut first = Trainer::new(words, kind, &tiny(), &opts)?;
+        for _ in 0..6 {
+            first.step()?;
+        }
+        first.evaluate()?;
+        first.save(&path)?;
+        let mut resumed = Trainer::resume(&path, words, &opts)?;
+        assert_eq!(resumed.steps(), 6);
+        let rest: Vec<f64> = (0..6).map(|_| resumed.step()).collect::<Result<_>>()?;
+        assert_eq!(rest, all[6..], "{kind}");
+        assert_eq!(resumed.split(), straight.split());
+        // other words: refused
+        let e = Trainer::resume(&path, &words[1..], &opts).unwrap_err();
+        assert!(e.to_string().contains("other words"), "{e}");
+    }
+    Ok(())
+}
+
+/// The moonshot of the model zoo: tch shares torch's generator, so with makemore.py's seed the
+/// split, the initial weights and the batches are makemore.py's, and so are the losses.
+#[test]
+fn training_matches_makemore_py_step_for_step() -> Result<()> {
+    let r = makemore_reference();
+    let words = words();
+    let split = Split::train_test(&words, TrainOptions::default().seed)?;
+    assert_eq!(
+        (split.train.len() as u64, split.test.len() as u64),
+        (
+            r["n_train"].as_u64().unwrap(),
+            r["n_test"].as_u64().unwrap()
+        )
+    );
+    assert_eq!(split.test[..20], strings(&r["test_words"]));
+    assert_eq!(split.train[..20], strings(&r["train_words"]));
+    for (kind, name, tolerance) in [
+        (ModelType::Bigram, "bigram", 1e-6),
+        (ModelType::Mlp, "mlp", 1e-4),
+    ] {
+        let expected = floats(&r[name]["losses"]);
+        let mut trainer = Trainer::new(
+            &words,
+            kind,
+            &ModelConfig::default(),
+            &TrainOptions::default(),
+        )?;
+        assert_eq!(
+            trainer.model().n_params() as u64,
+            r[name]["params"].as_u64().unwrap(),
+            "{name}"
+        );
+        let mut worst: f64 = 0.0;
+        for (step, want) in expected.iter().enumerate() {
+            let loss = trainer.step()?;
+            worst = worst.max((loss - want).abs());
+            assert!(
+                (loss - want).abs() <= tolerance,
+                "{name} step {step}: {loss} vs makemore.py's {want}"
+            );
+        }
+        println!(
+            "{name}: {} steps, largest difference from makemore.py {worst:.1e}",
+            expected.len()
+        );
+    }
+    Ok(())
+}
