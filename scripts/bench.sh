@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# `make bench`: the lecture's Python (tests/reference/bench.py, importing lecture.py) and the crate
-# (examples/bench.rs) on the same data in the same run, REPS runs each (medians), then one table:
-# Python time, Rust time, Python/Rust, and the final loss of both. Exits 1 if a loss differs by
-# more than 1e-5 or the sampled names differ; nothing checks the times.
-#   REPS=3 make bench   # fewer runs (the Python training loop is most of the time)
+# `make bench`, two tables, each side by side in the same run, on the same data and libtorch:
+#  1. the lecture's Python (tests/reference/bench.py, importing lecture.py) against the crate
+#     (examples/bench.rs) and the CLI, REPS runs each (medians): Python time, Rust time,
+#     Python/Rust, and the result of both. Exits 1 if a loss differs by more than 1e-5 or the
+#     sampled names differ.
+#  2. makemore.py against the `makemore` binary, every model type, STEPS steps at makemore.py's
+#     defaults (tests/reference/bench_makemore.py): ms per step, whole process, test loss, peak
+#     RSS. Exits 1 if a test loss is more than 0.03 above makemore.py's.
+# Nothing checks the times.
+#   REPS=3 STEPS=1000 make bench   # quicker
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -13,9 +18,12 @@ REPS="${REPS:-5}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
-echo "bench: cargo build --release --example bench"
-cargo build --release --quiet --example bench
+STEPS="${STEPS:-2000}"
+echo "bench: cargo build --release --example bench --bin makemore"
+cargo build --release --quiet --example bench --bin makemore
 BIN="$ROOT/target/release/examples/bench"
+CLI="$ROOT/target/release/makemore"
+bash data/fetch.sh makemore.py
 LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 py() { (cd tests/reference && "$PY" bench.py "$DATA" "$@"); }
@@ -29,6 +37,19 @@ py "$REPS" --one-thread >> "$OUT/py.tsv"
 echo "bench: peak RSS of one 100-step one-hot training, each in its own process"
 py --rss >> "$OUT/py.tsv"
 "$BIN" "$DATA" --rss onehot >> "$OUT/rs.tsv"
+echo "bench: the CLI's 100 lecture steps as a whole process: makemore train --model neural"
+"$PY" - "$CLI" "$DATA" "$REPS" "$OUT" >> "$OUT/rs.tsv" <<'PY'
+import statistics, subprocess, sys, time
+cli, data, reps, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+times = []
+for _ in range(reps):
+    t = time.perf_counter()
+    run = subprocess.run([cli, 'train', '--input', data, '--model', 'neural', '--out', f'{out}/n.mm'],
+                         capture_output=True, text=True, check=True)
+    times.append(time.perf_counter() - t)
+loss = float(run.stdout.split('final loss:')[1])
+print(f'rs\tcli_neural\t{statistics.median(times):.9f}\t{loss:.9f}')
+PY
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -60,6 +81,7 @@ ROWS = [
     ('5. 100 steps, Index (E04)', 'train', 'train_index', 10, 'loss'),
     ('5. 100 steps, CrossEntropy (E05)', 'train', 'train_crossentropy', 10, 'loss'),
     ('6. 100 steps, Counts (E06)', 'train', 'train_counts', 1000, 'loss'),
+    ('7. CLI train --model neural, process', 'train', 'cli_neural', 10, 'loss'),
     ('4. one-hot, both on 1 thread', 'train_1t', 'train_onehot_1t', None, 'loss'),
 ]
 
@@ -114,3 +136,7 @@ if failed:
     sys.exit(1)
 print("\nall results agree (losses to 1e-5, names exactly)")
 PY
+
+echo
+echo "bench: makemore.py against makemore, $STEPS steps of each model type at makemore.py's defaults"
+"$PY" tests/reference/bench_makemore.py data/makemore.py "$CLI" "$DATA" "$STEPS"

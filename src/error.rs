@@ -77,8 +77,9 @@ fn torch_message(e: &tch::TchError) -> String {
     }
 }
 
-/// `Result` with the crate's [`Error`].
-pub type Result<T> = std::result::Result<T, Error>;
+/// `Result` with the crate's [`Error`] by default: `Result<T>` is `Result<T, makemore::Error>`,
+/// and `Result<T, E>` is the standard one (so the prelude can bring it).
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// A [`Error::Param`]: `name = value` is invalid because `why`; `hint` says what to do.

@@ -34,7 +34,6 @@ pub mod train;
 /// The seed the lecture gives torch's generator: `torch.Generator().manual_seed(2147483647)`.
 pub const SEED: i64 = 2147483647;
 
-pub use error::{Error, Result};
 pub use prelude::*;
 /// Re-exported so notebooks and tests use the same `tch` as the crate.
 pub use tch;
@@ -46,6 +45,7 @@ pub mod prelude {
     pub use crate::data::{
         block_size, parse_words, read_words, Dataset, Sequences, Split, Vocab, BOUNDARY,
     };
+    pub use crate::error::{Error, Result};
     pub use crate::loss::{cross_entropy, evaluate, nll, pick};
     pub use crate::model::counts::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts};
     pub use crate::model::neural::{Method, TrainConfig};

@@ -37,11 +37,12 @@ pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
 /// # Errors
 /// As [`LanguageModel::log_likelihood`].
 pub fn evaluate(model: &dyn LanguageModel, data: &Sequences) -> Result<f64> {
-    const BATCH: usize = 1024;
+    // 2^16 positions a batch: a few MB of logits, and few enough batches to cost nothing
+    let batch = ((1 << 16) / data.width()).max(1);
     let (mut sum, mut count) = (0.0, 0i64);
     tch::no_grad(|| -> Result<()> {
-        for start in (0..data.len()).step_by(BATCH) {
-            let index: Vec<i64> = (start..data.len().min(start + BATCH))
+        for start in (0..data.len()).step_by(batch) {
+            let index: Vec<i64> = (start..data.len().min(start + batch))
                 .map(|i| i as i64)
                 .collect();
             let (x, y) = data.batch(&index, model.device())?;

@@ -205,13 +205,13 @@ struct TrainArgs {
     #[arg(short = 'w', long = "weight-decay", value_name = "WD", default_value_t = TrainOptions::default().weight_decay, allow_negative_numbers = true)]
     weight_decay: f64,
     /// Characters of context of the lecture's models: 1 = bigram, 2 = trigram (counts, neural).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = CountModel::CONTEXT)]
     context: usize,
     /// Add-k smoothing of the counts ("fake counts"), >= 0 (counts).
     #[arg(
         long,
         value_name = "K",
-        default_value_t = 1.0,
+        default_value_t = CountModel::SMOOTHING,
         allow_negative_numbers = true
     )]
     smoothing: f64,
@@ -745,8 +745,8 @@ fn sample_names(args: &SampleArgs) -> Outcome {
         let model = CountModel::fit(
             &words,
             &vocab,
-            args.context.unwrap_or(1),
-            args.smoothing.unwrap_or(1.0),
+            args.context.unwrap_or(CountModel::CONTEXT),
+            args.smoothing.unwrap_or(CountModel::SMOOTHING),
         )?;
         let names = args
             .sampling

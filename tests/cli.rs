@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 mod common;
-use common::{reference, strings};
+use common::{listing, reference, strings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_makemore");
 
@@ -60,16 +60,6 @@ fn number_after(text: &str, label: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {label:?} in {text}"))
         + label.len()..];
     rest.split_whitespace().next().unwrap().parse().unwrap()
-}
-
-/// Files and folders in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// A folder with a small words file `w.txt` and a count model `m.mm` of it.

@@ -6,6 +6,9 @@ use std::path::Path;
 use makemore::prelude::*;
 use makemore::{Error, Result};
 
+mod common;
+use common::listing;
+
 fn names() -> Vec<String> {
     read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
         .expect("data/names.txt (hint: run `make data`)")
@@ -220,14 +223,4 @@ fn assert_hint(e: &Error) {
         text.contains("(hint: ") && text.ends_with(')'),
         "no hint: {text}"
     );
-}
-
-/// Files in `dir`, sorted: to check nothing was left behind.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }

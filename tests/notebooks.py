@@ -4,9 +4,16 @@
     python tests/notebooks.py --write [NAME ...]   # run and save the outputs into the notebooks
 
 --check fails on: an error output, a panic (evcxr reports a panicked cell as ok, so stream
-outputs are scanned for 'panicked at'), a timeout, a key value that differs from the lecture's
-Python reference (target/reference.json), or text outputs that differ from the committed ones
-(lines with timings are ignored). It prints per-cell latencies: the median and the slowest.
+outputs are scanned for 'panicked'), a crate error that `?` printed (a line with '(hint: '), a
+timeout, a key value that differs from the lecture's Python reference (target/reference.json), or
+text outputs that differ from the committed ones (lines with timings are ignored). A cell tagged
+"raises-exception" fails on purpose (notebook 00 shows mistakes): it must show an error, a panic
+or a crate error, and that is not a problem. It prints per-cell latencies: the median and
+the slowest.
+
+After the notebooks, --check also runs the learner-mistakes check (alone: --check mistakes): the
+usual mistakes of a learner, in a notebook made here, must each print a short message that names
+the problem, and leave the kernel and its variables working.
 """
 import argparse
 import copy
@@ -52,10 +59,14 @@ def mimes(cell):
 
 
 def run(path):
-    nb = nbformat.read(path, as_version=4)
+    return execute(nbformat.read(path, as_version=4))
+
+
+def execute(nb):
+    """Runs `nb` in place on a fresh project kernel; (nb, wall seconds, [(latency, first line)])."""
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=900, startup_timeout=180,
-                            allow_errors=True, record_timing=True,
-                            resources={'metadata': {'path': str(NB_DIR)}})
+                    allow_errors=True, record_timing=True,
+                    resources={'metadata': {'path': str(NB_DIR)}})
     t = time.time()
     client.execute()
     wall = time.time() - t
@@ -70,19 +81,41 @@ def run(path):
     return nb, wall, latencies
 
 
+RAISES = 'raises-exception'  # the cell tag (nbval's, JupyterLab's) of a cell that fails on purpose
+
+
+def raises(cell):
+    return RAISES in cell.get('metadata', {}).get('tags', [])
+
+
+def stream_text(cell):
+    return ''.join(o['text'] for o in cell.get('outputs', []) if o['output_type'] == 'stream')
+
+
 def problems_in(nb):
-    """Errors and panics, with the cell they happened in."""
+    """Errors and panics, with the cell they happened in. A cell tagged raises-exception must
+    show one (an error output, a panic, or a crate error that `?` printed); its own is not a problem."""
     found = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != 'code':
             continue
+        problems = []
         for o in cell.outputs:
             if o['output_type'] == 'error':
-                found.append(f'cell {i}: error {o.get("ename")}: {o.get("evalue")}')
-            if o['output_type'] == 'stream' and 'panicked at' in o['text']:
-                found.append(f'cell {i}: panicked: {o["text"][:300]}')
-            if o['output_type'] == 'stream' and o['name'] == 'stderr' and re.search(r'^Error', o['text'], re.M):
-                found.append(f'cell {i}: {o["text"][:300]}')
+                problems.append(f'cell {i}: error {o.get("ename")}: {o.get("evalue")}')
+            # the project kernel's short panic ends '(panicked at FILE:LINE; ...', Rust's own
+            # 'thread ... panicked at'
+            if o['output_type'] == 'stream' and 'panicked' in o['text']:
+                problems.append(f'cell {i}: panicked: {o["text"][:300]}')
+            # `?` prints the crate's error, which always ends with a hint, and evcxr reports the
+            # cell as ok (the project kernel sends stderr to stdout: scripts/evcxr-config)
+            if o['output_type'] == 'stream' and (re.search(r'^Error', o['text'], re.M) or '(hint: ' in o['text']):
+                problems.append(f'cell {i}: {o["text"][:300]}')
+        if not raises(cell):
+            found += problems
+        elif not problems:
+            found.append(f'cell {i} was expected to fail (it is tagged {RAISES}) but shows no error, '
+                         f'panic or crate error')
     counts = [c.execution_count for c in nb.cells if c.cell_type == 'code']
     if counts != list(range(1, len(counts) + 1)):
         found.append(f'execution counts are not 1..n: {counts}')
@@ -113,6 +146,13 @@ def expect_strings(errors, text, strings, name, what):
 def key_checks(name, nb, ref):
     text = '\n'.join(text_of(c) for c in nb.cells if c.cell_type == 'code')
     e = []
+    if name.startswith('00'):
+        for c in nb.cells:
+            if c.cell_type == 'code' and 'Tensor::ones([5]' in c.source:
+                if 'must match the size' not in text_of(c) or 'frame #' in text_of(c):
+                    e.append(f'{name}: the tensor mistake shows {text_of(c)[:300]!r}, not a short '
+                             f'"must match the size" message')
+        expect_strings(e, text, ['no_such_file.txt', '(hint: '], name, 'the error of `?`')
     if name.startswith('01'):
         expect_strings(e, text, [str(ref['n_words'])], name, 'number of words')
         expect_strings(e, text, [f"({ref['min_len']}, {ref['max_len']})"], name, 'min and max length')
@@ -137,6 +177,15 @@ def key_checks(name, nb, ref):
         expect_number(e, text, 'step 99: loss = ', ref['losses'][-1], 1e-4, name)
         expect_number(e, text, 'emma step 4: loss = ', ref['emma_losses'][-1], 1e-5, name)
         expect_strings(e, text, ref['samples_net'], name, 'samples of the trained net')
+    if name.startswith('07'):
+        for kind in ['bigram', 'mlp', 'rnn', 'gru', 'bow', 'transformer']:
+            row = re.search(rf'^{kind}\s+\d+\s+(\S+)\s*$', text, re.M)
+            if not row:
+                e.append(f'{name}: no row "{kind} <parameters> <test loss>" in the table')
+            elif not math.isfinite(float(row.group(1))):
+                e.append(f'{name}: the test loss of {kind} is {row.group(1)}')
+        if not any('image/png' in mimes(c) for c in nb.cells):
+            e.append(f'{name}: no image/png output (the test losses)')
     # the exercises
     if name.startswith('e01'):
         expect_number(e, text, 'trigram nll (float64) = ', ref['trigram_nll_add1_f64'], 1e-5, name)
@@ -210,6 +259,85 @@ def compare_with_committed(name, committed, fresh):
     return errors
 
 
+# ---- the learner-mistakes check ---------------------------------------------------------------
+
+# (name, code, what its output must contain (any of), whether the text must be an error output)
+MISTAKES = [
+    ('shape mismatch', 'let z = &N.to_kind(Kind::Float) / &Tensor::ones([5], (Kind::Float, Device::Cpu));',
+     ['must match the size'], False),
+    ('row out of range', 'N.get(100)', ['out of range', 'out of bounds', '100'], False),
+    ('type error', 'let x: i64 = "a";', ['mismatched types'], True),
+    ('missing file', 'read_words("missing.txt")?', ['missing.txt'], False),
+]
+PANIC = 'let v: Vec<i64> = vec![]; v[3]'
+
+
+def check_mistakes():
+    """A learner's usual mistakes on the project kernel, in one notebook: each must print a
+    short message that names the problem, and the kernel and the earlier variables must survive
+    them. Then problems_in must report a panicking cell, unless it is tagged raises-exception.
+    Prints one line per check; returns the failures."""
+    code = ([':dep makemore = { path = ".." }',
+             'use makemore::prelude::*;\nlet words = read_words("../data/names.txt")?;\n'
+             'let vocab = Vocab::from_words(&words)?;\nlet N = count_bigrams(&words, &vocab)?;\nN.size()']
+            + [c for _, c, _, _ in MISTAKES] + ['N.size()', 'vocab.len()', PANIC])
+    nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': KERNEL, 'display_name': 'Rust (makemore)',
+                                                           'language': 'rust'}})
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in code]
+    nb, wall, _ = execute(nb)
+    cells = nb.cells
+    errors, results = [], []
+
+    def check(ok, what, detail):
+        results.append(f'{"ok  " if ok else "FAIL"} mistakes: {what}: {detail}')
+        if not ok:
+            errors.append(f'mistakes: {what}: {detail}')
+
+    setup = text_of(cells[1])
+    check('[27, 27]' in setup and not problems_in(_alone(cells[1])), 'setup', repr(setup.strip()[:80]))
+    for k, (what, _, names, in_error) in enumerate(MISTAKES):
+        cell = cells[2 + k]
+        lines = [l for l in stream_text(cell).splitlines() if l.strip()]
+        shown = ' | '.join(o.get('evalue', '') for o in cell.outputs if o['output_type'] == 'error') \
+            if in_error else text_of(cell)
+        long = [m for m in ('frame #', 'stack backtrace', 'Exception raised from') if m in text_of(cell)]
+        named = any(n in shown for n in names) and (what != 'missing file' or 'hint' in shown)
+        ok = len(lines) <= 4 and not long and named
+        detail = f'{len(lines)} lines of stream text'
+        if long:
+            detail += f', contains {long}'
+        if not named:
+            detail += f', does not name the problem ({" or ".join(names)})'
+        check(ok, what, f'{detail}: {(shown.strip().splitlines() or [""])[0][:100]!r}')
+    after = len(MISTAKES) + 2
+    check(text_of(cells[after]).strip() == '[27, 27]', 'N.size() after the mistakes', repr(text_of(cells[after]).strip()))
+    check(text_of(cells[after + 1]).strip() == '27', 'vocab.len() after the mistakes',
+          repr(text_of(cells[after + 1]).strip()))
+    # problems_in catches a panic in an untagged cell (evcxr reports the cell as ok), and accepts
+    # it in a tagged one; a tagged cell that does not fail is a problem
+    for what, cell in (('index panic', cells[-1]), ('tensor panic', cells[2])):
+        found = problems_in(_alone(cell))
+        check(any('panicked' in f for f in found), f'an untagged {what} is reported', repr(found[:1]))
+        found = problems_in(_alone(cell, tags=[RAISES]))
+        check(not found, f'a tagged {what} is accepted', repr(found[:1]))
+    found = problems_in(_alone(cells[after], tags=[RAISES]))
+    check(any('expected to fail' in f for f in found), 'a tagged cell that does not fail is reported', repr(found[:1]))
+    for r in results:
+        print(r, flush=True)
+    print(f'{"FAIL" if errors else "ok  "} mistakes: {len(results)} checks in {wall:.1f} s', flush=True)
+    return errors
+
+
+def _alone(cell, tags=None):
+    """A notebook of a copy of `cell` alone, numbered 1, with `tags`."""
+    c = copy.deepcopy(cell)
+    c.execution_count = 1
+    c.metadata['tags'] = list(tags or [])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [c]
+    return nb
+
+
 def clean_for_commit(nb):
     for cell in nb.cells:
         cell.metadata.pop('execution', None)
@@ -220,7 +348,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--write', action='store_true', help='save the outputs into the notebooks')
     ap.add_argument('--check', action='store_true', help='check outputs (the default)')
-    ap.add_argument('names', nargs='*', help='notebook names or prefixes (default: all)')
+    ap.add_argument('names', nargs='*', help='notebook names or prefixes (default: all); '
+                    '`mistakes` runs the learner-mistakes check')
     args = ap.parse_args()
     ref = json.loads(REF.read_text()) if REF.exists() else None
     if ref is None and not args.write:
@@ -228,6 +357,7 @@ def main():
     paths = sorted(NB_DIR.glob('*.ipynb'))
     if args.names:
         paths = [p for p in paths if any(p.stem.startswith(n) for n in args.names)]
+    mistakes = not args.write and (not args.names or 'mistakes' in args.names)
     failures, failed, all_lat, t0 = [], 0, [], time.time()
     for path in paths:
         committed = nbformat.read(path, as_version=4)
@@ -248,11 +378,16 @@ def main():
         failed += bool(errs)
         if args.write and not problems_in(nb):
             nbformat.write(clean_for_commit(nb), path)
+    if mistakes:
+        errs = check_mistakes()
+        failures += errs
+        failed += bool(errs)
     if all_lat:
         lats = sorted(l for l, _ in all_lat)
         print(f'cells: {len(lats)}, median latency {statistics.median(lats):.2f} s, '
               f'slowest {lats[-1]:.2f} s; all notebooks {time.time() - t0:.0f} s')
-    print(f'notebooks: {len(paths) - failed} passed, {failed} failed')
+    print(f'notebooks: {len(paths) + mistakes - failed} passed, {failed} failed'
+          + (' (the mistakes check counted as one)' if mistakes else ''))
     sys.exit(1 if failures else 0)
 
 

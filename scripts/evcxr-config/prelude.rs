@@ -1,11 +1,15 @@
 // Run by the project kernel at start (scripts/kernel.py sets EVCXR_CONFIG_DIR to this folder).
-// A tensor mistake in a cell prints like PyTorch's, one line and where it happened, instead of
-// libtorch's C++ frames and a Rust backtrace (evcxr sets RUST_BACKTRACE=1). `full_errors(true)`
-// in a cell brings all of it back.
+// Two things for the process that runs the cells:
+// - A tensor mistake in a cell prints like PyTorch's, one line and where it happened, instead of
+//   libtorch's C++ frames and a Rust backtrace (evcxr sets RUST_BACKTRACE=1). `full_errors(true)`
+//   in a cell brings all of it back.
+// - Its stderr goes where its stdout goes. evcxr forwards stdout before it reports a cell done,
+//   but stderr on a thread of its own, which can come after: then an error line (a `?` error, a
+//   panic) is missing from the cell, about one time in 10-20 here.
 //
-// The hook is installed by a constructor: evcxr compiles this item into every cell, and the
-// constructor runs whenever a cell's library loads. So it is back after an Interrupt, which
-// restarts the process that runs the cells.
+// Both are set by a constructor: evcxr compiles this item into every cell, and the constructor
+// runs whenever a cell's library loads. So they are back after an Interrupt, which restarts that
+// process.
 #[used]
 #[cfg_attr(target_os = "linux", unsafe(link_section = ".init_array"))]
 #[cfg_attr(target_os = "macos", unsafe(link_section = "__DATA,__mod_init_func"))]
@@ -15,6 +19,11 @@ static MAKEMORE_SHORT_PANICS: extern "C" fn() = {
             return; // once per process
         }
         full_errors(false);
+        unsafe extern "C" {
+            fn dup2(old: i32, new: i32) -> i32; // POSIX, in the C library every process has
+        }
+        // SAFETY: file descriptors 1 and 2 are open; 2 becomes a copy of 1
+        unsafe { dup2(1, 2) };
         let full = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if std::env::var_os("MAKEMORE_SHORT_PANICS").is_some_and(|v| v == "0") {
@@ -40,9 +49,6 @@ static MAKEMORE_SHORT_PANICS: extern "C" fn() = {
                 format!(" at {file}:{}", l.line())
             });
             eprintln!("{short}\n(panicked{at}; `full_errors(true);` shows libtorch's report and a backtrace)");
-            // evcxr forwards stderr on its own thread and may call the cell done first: give
-            // the two lines time to reach the notebook before the panic is reported
-            std::thread::sleep(std::time::Duration::from_millis(50));
         }));
     }
     install

@@ -85,6 +85,11 @@ pub struct CountModel {
 }
 
 impl CountModel {
+    /// The lecture's context: one character, the bigram.
+    pub const CONTEXT: usize = 1;
+    /// The lecture's smoothing: add 1 to every count.
+    pub const SMOOTHING: f64 = 1.0;
+
     /// Counts the n-grams of `words` and normalizes them with add-`smoothing`.
     ///
     /// # Errors

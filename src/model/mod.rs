@@ -230,7 +230,7 @@ impl ModelConfig {
 
 impl std::fmt::Display for ModelType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name()) // honors a width: `{kind:<11}`
     }
 }
 

@@ -56,3 +56,13 @@ pub fn makemore_reference() -> Value {
     });
     serde_json::from_str(&text).expect("makemore_reference.json is valid JSON")
 }
+
+/// Files and folders in `dir`, sorted: to check that nothing was left behind.
+pub fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
