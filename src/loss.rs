@@ -8,14 +8,14 @@ use crate::data::{block_size, Sequences};
 use crate::error::{Error, Result};
 use crate::model::LanguageModel;
 
-/// `probs[torch.arange(n), ys]`: entry `ys[i]` of every row `i` of `probs`, `(n, V)` → `(n,)`.
+/// `probs[torch.arange(n), ys]`: entry `ys[i]` of every row `i` of `probs`, `(n, V)` → `(n,)`,
+/// with the lecture's own indexing (and so its gradient).
 ///
 /// # Errors
 /// [`Error::Torch`] when `ys` is not `(n,)` Int64 with values in `0..V`.
 pub fn pick(probs: &Tensor, ys: &Tensor) -> Result<Tensor> {
-    Ok(probs
-        .f_gather(1, &ys.f_unsqueeze(1)?, false)?
-        .f_squeeze_dim(1)?)
+    let arange = Tensor::f_arange(ys.size1()?, (Kind::Int64, ys.device()))?;
+    Ok(probs.f_index(&[Some(arange), Some(ys.shallow_clone())])?)
 }
 
 /// The mean negative log likelihood of `words` under the model: the lecture's loss,
@@ -26,10 +26,15 @@ pub fn pick(probs: &Tensor, ys: &Tensor) -> Result<Tensor> {
 /// [`Error::UnknownChar`] for a character the model's vocabulary lacks, [`Error::NoWords`] for
 /// an empty list, and as [`LanguageModel::forward`] (a word too long for a model's block size).
 pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
-    evaluate(
-        model,
-        &Sequences::new(words, model.vocab(), block_size(words))?,
-    )
+    let mut total = Total::default();
+    // a few thousand words at a time: each chunk as wide as its own longest word
+    for chunk in words.chunks(1 << 12) {
+        total.add(
+            model,
+            &Sequences::new(chunk, model.vocab(), block_size(chunk))?,
+        )?;
+    }
+    total.mean()
 }
 
 /// The mean negative log likelihood of every target of `data` (padding aside), in batches.
@@ -37,27 +42,44 @@ pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
 /// # Errors
 /// As [`LanguageModel::log_likelihood`].
 pub fn evaluate(model: &dyn LanguageModel, data: &Sequences) -> Result<f64> {
-    // 2^16 positions a batch: a few MB of logits, and few enough batches to cost nothing
-    let batch = ((1 << 16) / data.width()).max(1);
-    let (mut sum, mut count) = (0.0, 0i64);
-    tch::no_grad(|| -> Result<()> {
-        for start in (0..data.len()).step_by(batch) {
-            let index: Vec<i64> = (start..data.len().min(start + batch))
-                .map(|i| i as i64)
-                .collect();
-            let (x, y) = data.batch(&index, model.device())?;
-            let logp = model.log_likelihood(&x, &y)?; // (B, T), 0 at padding
-            sum += logp.f_sum(Kind::Double)?.f_double_value(&[])?;
-            count += y.f_ge(0)?.f_sum(Kind::Int64)?.f_int64_value(&[])?;
-        }
-        Ok(())
-    })?;
-    if count == 0 {
-        return Err(Error::NoWords {
-            what: "the dataset".to_string(),
-        });
+    let mut total = Total::default();
+    total.add(model, data)?;
+    total.mean()
+}
+
+/// The sum of the log-likelihoods of some targets, and how many there were.
+#[derive(Default)]
+struct Total {
+    sum: f64,
+    count: i64,
+}
+
+impl Total {
+    fn add(&mut self, model: &dyn LanguageModel, data: &Sequences) -> Result<()> {
+        // 2^16 positions a batch: a few MB of logits, and few enough batches to cost nothing
+        let batch = ((1 << 16) / data.width()).max(1);
+        tch::no_grad(|| -> Result<()> {
+            for start in (0..data.len()).step_by(batch) {
+                let index: Vec<i64> = (start..data.len().min(start + batch))
+                    .map(|i| i as i64)
+                    .collect();
+                let (x, y) = data.batch(&index, model.device())?;
+                let logp = model.log_likelihood(&x, &y)?; // (B, T), 0 at padding
+                self.sum += logp.f_sum(Kind::Double)?.f_double_value(&[])?;
+                self.count += y.f_ge(0)?.f_sum(Kind::Int64)?.f_int64_value(&[])?;
+            }
+            Ok(())
+        })
     }
-    Ok(-sum / count as f64)
+
+    fn mean(&self) -> Result<f64> {
+        if self.count == 0 {
+            return Err(Error::NoWords {
+                what: "the dataset".to_string(),
+            });
+        }
+        Ok(-self.sum / self.count as f64)
+    }
 }
 
 /// makemore.py's training loss: `F.cross_entropy(logits, y, ignore_index=-1)`, the mean over the

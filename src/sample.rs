@@ -48,12 +48,9 @@ pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<Stri
 }
 
 impl Sampling {
-    /// `n` names, each ending with `.` (or cut at [`MAX_SAMPLE_LEN`] characters).
-    ///
-    /// Each character is `torch.multinomial(p, 1)` as torch computes it: `p / q` with `q` drawn
-    /// by `exponential_()`, then the first largest. The draws come from a copy of torch's
-    /// generator in Rust, and the probabilities after each context are asked of the model once:
-    /// torch's own generator is left alone.
+    /// `n` names, each ending with `.` (or cut at [`MAX_SAMPLE_LEN`] characters), each character
+    /// drawn as `torch.multinomial` draws it, from a copy of torch's generator (torch's own is
+    /// left alone). The probabilities after each context are asked of the model once.
     ///
     /// # Errors
     /// [`Error::Param`] for a temperature that is not a positive number or a top-k of 0;
@@ -64,19 +61,20 @@ impl Sampling {
         let (vocab, block) = (model.vocab(), model.block_size().max(1));
         let mut generator = TorchGenerator::new(self.seed);
         let mut rows: HashMap<Vec<i64>, Row> = HashMap::new();
+        let mut us = Vec::with_capacity(vocab.len());
         let mut names = Vec::with_capacity(n.min(1 << 16));
         for _ in 0..n {
             let mut ids = vec![0i64]; // every name starts after `.`
             let mut name = String::new();
             loop {
                 let context = &ids[ids.len().saturating_sub(block)..];
-                if rows.len() > 1 << 16 {
-                    rows.clear(); // a long-context model: keep the memory bounded
-                }
                 if !rows.contains_key(context) {
+                    if rows.len() > 1 << 16 {
+                        rows.clear(); // a long-context model: keep the memory bounded
+                    }
                     rows.insert(context.to_vec(), self.row(model, context)?);
                 }
-                let ix = rows[context].draw(&mut generator);
+                let ix = rows[context].draw(&mut generator, &mut us);
                 name.push(vocab.itos(ix)?);
                 if ix == 0 || ids.len() >= MAX_SAMPLE_LEN {
                     break;
@@ -94,16 +92,18 @@ impl Sampling {
     /// [`Error::Param`] for a temperature that is not a positive number or a top-k of 0.
     pub fn check(&self) -> Result<()> {
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
-            return Err(Error::param("temperature", self.temperature, "it must be a number > 0",
-                "use 1 for the model's own probabilities, less to sample the likely characters more"));
+            let hint =
+                "use 1 for the model's own probabilities, less for the likely characters more";
+            return Err(Error::param(
+                "temperature",
+                self.temperature,
+                "it must be a number > 0",
+                hint,
+            ));
         }
         if self.top_k == Some(0) {
-            return Err(Error::param(
-                "top-k",
-                0,
-                "it must be at least 1",
-                "use 1 for the likeliest character only, or leave top-k out",
-            ));
+            let hint = "use 1 for the likeliest character only, or leave top-k out";
+            return Err(Error::param("top-k", 0, "it must be at least 1", hint));
         }
         Ok(())
     }
@@ -117,19 +117,19 @@ impl Sampling {
         let p = model.next_probs(&x)?.f_to(tch::Device::Cpu)?; // (1, V)
         let double = p.kind() == Kind::Double;
         let mut p = Vec::<f64>::try_from(p.f_to_kind(Kind::Double)?.f_reshape(-1)?)?;
-        let bad = |why: &str| Error::BadRow {
-            context: model.vocab().decode(context).unwrap_or_default(),
-            why: why.to_string(),
+        let why = if p.iter().any(|x| !(0.0..f64::INFINITY).contains(x)) {
+            "probability tensor contains either `inf`, `nan` or element < 0"
+        } else if p.iter().all(|&x| x == 0.0) {
+            "invalid multinomial distribution (sum of probabilities <= 0)"
+        } else {
+            ""
         };
-        if p.iter().any(|x| !(0.0..f64::INFINITY).contains(x)) {
-            return Err(bad(
-                "probability tensor contains either `inf`, `nan` or element < 0",
-            ));
-        }
-        if p.iter().all(|&x| x == 0.0) {
-            return Err(bad(
-                "invalid multinomial distribution (sum of probabilities <= 0)",
-            ));
+        if !why.is_empty() {
+            let context = model.vocab().decode(context).unwrap_or_default();
+            return Err(Error::BadRow {
+                context,
+                why: why.to_string(),
+            });
         }
         if self.temperature != 1.0 || self.top_k.is_some() {
             // softmax(logits / T) = p^(1/T), renormalized; then all but the top k set to 0
@@ -158,11 +158,26 @@ struct Row {
 impl Row {
     /// `torch.multinomial(p, 1)`: `q = empty_like(p).exponential_()`, then `argmax(p / q)`,
     /// the first largest, a NaN (`0 / 0`) counting as largest.
-    fn draw(&self, generator: &mut TorchGenerator) -> i64 {
-        let mut best = (0, f64::NEG_INFINITY);
-        let mut nan = None;
-        for (j, &p) in self.p.iter().enumerate() {
-            let q = generator.exponential();
+    ///
+    /// The logarithms behind `q = -ln(1 - u)` are most of the work, and most cannot matter: `q`
+    /// lies between `u` and `u / (1 - u)`, so every ratio lies between `p (1 - u) / u` and
+    /// `p / u`. Only a character whose upper bound reaches the best lower bound gets its exact
+    /// ratio (the margins, 1e-6, are far above the float32 rounding of `p / q`).
+    fn draw(&self, generator: &mut TorchGenerator, us: &mut Vec<f64>) -> i64 {
+        us.clear();
+        us.extend(self.p.iter().map(|_| generator.uniform())); // q's draws, in torch's order
+        let floor = self
+            .p
+            .iter()
+            .zip(us.iter())
+            .map(|(&p, &u)| p * (1.0 - u) / u)
+            .fold(0.0, f64::max);
+        let (mut best, mut nan) = ((0, f64::NEG_INFINITY), None);
+        for (j, (&p, &u)) in self.p.iter().zip(us.iter()).enumerate() {
+            if p / u * (1.0 + 1e-6) < floor * (1.0 - 1e-6) {
+                continue; // its ratio is below another's: it cannot win
+            }
+            let q = -(-u).ln_1p(); // torch: -log1p(-u) in float64, then the tensor's type
             let r = if self.double {
                 p / q
             } else {
