@@ -76,7 +76,7 @@ print(f"threads: torch.get_num_threads() = {py['threads'][1]}, "
 ROWS = [
     ('1. count bigrams', 'count', 'count', 100, 'total'),
     ('2. NLL, add-1 model', 'nll', 'nll', 100, 'loss'),
-    ('3. sample 1,000 names', 'sample', 'sample', 100, 'names'),
+    ('3. sample 1,000 names', 'sample', 'sample', 25, 'names'),
     ('4. 100 steps, one-hot (lecture)', 'train', 'train_onehot', 1, 'loss'),
     ('5. 100 steps, Index (E04)', 'train', 'train_index', 10, 'loss'),
     ('5. 100 steps, CrossEntropy (E05)', 'train', 'train_crossentropy', 10, 'loss'),
