@@ -7,6 +7,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
 
+/// The error for a file that cannot be read: the path, the cause, and a hint by cause (`missing`
+/// when it does not exist; `what` names what the path should be, e.g. "a text file").
+pub(crate) fn read_error(path: &Path, source: std::io::Error, what: &str, missing: &str) -> Error {
+    let hint = match source.kind() {
+        std::io::ErrorKind::NotFound => missing.to_string(),
+        std::io::ErrorKind::PermissionDenied => {
+            "check the file's permissions (`ls -l`), or copy it somewhere readable".to_string()
+        }
+        _ if path.is_dir() => format!("that is a directory: pass the path of {what} inside it"),
+        _ => format!("pass the path of {what}"),
+    };
+    Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+        hint,
+    }
+}
+
 /// Writes `bytes` to `path` atomically.
 ///
 /// # Errors

@@ -198,6 +198,8 @@ pub struct Sequences {
     targets: Vec<usize>,
 }
 
+// Never empty: `Sequences::new` refuses an empty list.
+#[allow(clippy::len_without_is_empty)]
 impl Sequences {
     /// Encodes `words`, padded to `len` positions, which must be at least the longest word
     /// plus one (makemore.py's block size: the longest word of all the data plus one).
@@ -257,11 +259,6 @@ impl Sequences {
     /// Number of words.
     pub fn len(&self) -> usize {
         self.x.size()[0] as usize
-    }
-
-    /// True when there are no words (never: [`Sequences::new`] refuses none).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Positions per word, `T`.

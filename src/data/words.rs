@@ -18,22 +18,9 @@ use crate::error::{Error, Result};
 pub fn read_words(path: impl AsRef<Path>) -> Result<Vec<String>> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| {
-        let hint = match source.kind() {
-            std::io::ErrorKind::NotFound => {
-                "check the path; for the lecture's names run `make data`, which fetches data/names.txt"
-            }
-            std::io::ErrorKind::PermissionDenied => {
-                "check the file's permissions (`ls -l`), or copy it somewhere readable"
-            }
-            _ if path.is_dir() => "that is a directory: pass the path of a text file inside it",
-            _ => "pass the path of a readable text file, one word per line",
-        };
-        Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-            hint: hint.to_string(),
-        }
+        let missing =
+            "check the path; for the lecture's names run `make data`, which fetches data/names.txt";
+        crate::io::read_error(path, source, "a text file, one word per line", missing)
     })?;
     // Find the first line that is not UTF-8, so the error can point at it.
     let text = match std::str::from_utf8(&bytes) {

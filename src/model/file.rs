@@ -215,28 +215,18 @@ pub(crate) fn load_on(
 /// All tensors of a safetensors file, by name; a missing, unreadable or foreign file is an error
 /// that says which.
 fn read(path: &Path) -> Result<BTreeMap<String, Tensor>> {
-    let hint = |kind: std::io::ErrorKind| match kind {
-        std::io::ErrorKind::NotFound => {
-            "check the path; make a model with `makemore train --input FILE --out MODEL`"
-        }
-        std::io::ErrorKind::PermissionDenied => {
-            "check the file's permissions (`ls -l`), or copy it somewhere readable"
-        }
-        _ if path.is_dir() => "that is a directory: pass the path of a model file inside it",
-        _ => "pass the path of a model file saved by `makemore train`",
-    };
     let opened = std::fs::File::open(path).and_then(|f| match f.metadata()?.is_dir() {
         true => Err(std::io::Error::other("it is a directory")),
         false => Ok(()),
     });
     if let Err(source) = opened {
-        let hint = hint(source.kind()).to_string();
-        return Err(Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
+        let missing = "check the path; make a model with `makemore train --input FILE --out MODEL`";
+        return Err(crate::io::read_error(
+            path,
             source,
-            hint,
-        });
+            "a model file saved by `makemore train`",
+            missing,
+        ));
     }
     let list = Tensor::read_safetensors(path).map_err(|e| {
         let detail = match e {
