@@ -408,12 +408,20 @@ fn train_lecture(
         let loss = nll(&model, words)?;
         (Model::Counts(model), loss)
     } else {
-        let cfg = TrainConfig {
-            steps: usize::try_from(
-                args.max_steps
-                    .unwrap_or(TrainConfig::default().steps as i64),
+        let steps = args
+            .max_steps
+            .unwrap_or(TrainConfig::default().steps as i64);
+        let steps = usize::try_from(steps).map_err(|_| {
+            let why = "the lecture's net trains a given number of steps, not until Ctrl-C";
+            Error::param(
+                "steps",
+                steps,
+                why,
+                "pass a number >= 0, e.g. the lecture's 100",
             )
-            .unwrap_or(0),
+        })?;
+        let cfg = TrainConfig {
+            steps,
             lr: args.learning_rate.unwrap_or(TrainConfig::default().lr),
             reg: args.reg,
             method: args.method,

@@ -290,6 +290,10 @@ fn bad_input_is_one_line_with_a_hint_and_leaves_nothing() {
             &["weight decay"],
         ),
         (
+            &["train", "-i", "w.txt", "--type", "neural", "--steps", "-1"],
+            &["steps", "Ctrl-C"],
+        ),
+        (
             &["train", "-i", "w.txt", "--type", "neural", "--context", "0"],
             &["context"],
         ),
