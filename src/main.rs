@@ -680,11 +680,11 @@ impl Progress {
             let (bar, template) = match steps {
                 Some(n) => (
                     ProgressBar::new(n as u64),
-                    "{bar:40} {pos}/{len} steps | loss {msg}",
+                    "{bar:25} {pos}/{len} | loss {msg}",
                 ),
                 None => (
                     ProgressBar::new_spinner(),
-                    "{spinner} step {pos} | loss {msg} (Ctrl-C stops, keeping the best model)",
+                    "{spinner} step {pos} | loss {msg} | Ctrl-C: stop",
                 ),
             };
             bar.set_style(
@@ -713,7 +713,7 @@ impl Progress {
     fn makemore_step(&mut self, step: usize, loss: f64, seconds: f64) {
         match &self.bar {
             Some(bar) => {
-                bar.set_message(format!("{loss:.4} | step time {:.2}ms", seconds * 1e3));
+                bar.set_message(format!("{loss:.4} | {:.2} ms/step", seconds * 1e3));
                 bar.set_position(step as u64 + 1);
             }
             None if step.is_multiple_of(10) => {
