@@ -38,11 +38,8 @@ fn timed<S, T>(
     }
     times.sort_by(f64::total_cmp);
     let mid = times.len() / 2;
-    let median = if times.len() % 2 == 1 {
-        times[mid]
-    } else {
-        (times[mid - 1] + times[mid]) / 2.0
-    };
+    let median =
+        if times.len() % 2 == 1 { times[mid] } else { (times[mid - 1] + times[mid]) / 2.0 };
     Ok((median, out.expect("at least one repetition")))
 }
 
@@ -90,17 +87,10 @@ fn train(
     suffix: &str,
 ) -> makemore::Result<()> {
     let data = Dataset::new(words, vocab, 1)?;
-    let cfg = TrainConfig {
-        method,
-        ..TrainConfig::default()
-    };
+    let cfg = TrainConfig { method, ..TrainConfig::default() };
     let threads = makemore::tch::get_num_threads();
     makemore::tch::set_num_threads(method.threads().unwrap_or(threads));
-    let timing = timed(
-        reps,
-        || NeuralModel::new(vocab, 1, SEED),
-        |mut net| net.train(&data, &cfg),
-    );
+    let timing = timed(reps, || NeuralModel::new(vocab, 1, SEED), |mut net| net.train(&data, &cfg));
     makemore::tch::set_num_threads(threads);
     let (s, losses) = timing?;
     let name = format!("train_{method:?}{suffix}").to_lowercase();
@@ -116,23 +106,13 @@ fn main() -> makemore::Result<()> {
 
     if args.get(2).map(String::as_str) == Some("--rss") {
         // One training and nothing else, in its own process: its peak RSS.
-        let m = args
-            .get(3)
-            .and_then(|m| method(m))
-            .unwrap_or(Method::OneHot);
+        let m = args.get(3).and_then(|m| method(m)).unwrap_or(Method::OneHot);
         let data = Dataset::new(&words, &vocab, 1)?;
         let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-        let cfg = TrainConfig {
-            method: m,
-            ..TrainConfig::default()
-        };
+        let cfg = TrainConfig { method: m, ..TrainConfig::default() };
         let losses = net.train(&data, &cfg)?;
         line("rss_train_kib", 0.0, peak_rss_kib());
-        line(
-            "rss_train_loss",
-            0.0,
-            format!("{:.9}", losses[losses.len() - 1]),
-        );
+        line("rss_train_loss", 0.0, format!("{:.9}", losses[losses.len() - 1]));
         return Ok(());
     }
     let reps = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5);
@@ -170,12 +150,7 @@ fn main() -> makemore::Result<()> {
     line("sample_rng", s, chars);
 
     // (4)-(6) 100 steps of gradient descent with each way of computing the loss
-    for m in [
-        Method::OneHot,
-        Method::Index,
-        Method::CrossEntropy,
-        Method::Counts,
-    ] {
+    for m in [Method::OneHot, Method::Index, Method::CrossEntropy, Method::Counts] {
         train(&words, &vocab, reps, m, "")?;
     }
     Ok(())

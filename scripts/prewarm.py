@@ -32,7 +32,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KERNEL_JSON = ROOT / '.venv' / 'share' / 'jupyter' / 'kernels' / 'rust-makemore' / 'kernel.json'
-DEP = ':dep makemore = { path = ".." }'
+DEP = ':dep makemore = { path = "..", default-features = false }'
 # Only the crate's `tch` re-export: the rest of the crate's API may be renamed, and `:dep` above
 # compiles the whole crate (and its dependencies) whatever the cell calls.
 CELL = """let t = makemore::tch::Tensor::from_slice(&[3i64, 4, 5]);

@@ -7,22 +7,19 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("cannot {action} {path}: {source} (hint: {hint})")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-        hint: String,
-    },
+    /// The cause is shown in the message and not returned again by `source()`, so a chain
+    /// of errors prints it once.
+    #[error("cannot {action} {path}: {cause} (hint: {hint})")]
+    Io { action: &'static str, path: PathBuf, cause: std::io::Error, hint: String },
+    /// There is no saved model where one was looked for.
+    #[error("there is no model in {}: no {} there (hint: train one into it first)", .dir.display(), .file)]
+    NoModel { dir: PathBuf, file: &'static str },
     /// The input is not valid UTF-8.
     #[error("{path}: line {line} is not valid UTF-8 (hint: save the file as UTF-8 text, one word per line)")]
     Utf8 { path: PathBuf, line: usize },
     /// The word list holds no words.
     #[error("{what} holds no words (hint: give it a text file with one word per line)")]
     NoWords { what: String },
-    /// A word contains the boundary character `.`.
-    #[error("line {line}: the word {word:?} contains '.', which marks the start and end of every word (hint: remove or replace the '.' in your data)")]
-    BoundaryInWord { line: usize, word: String },
     /// A character that is not in the vocabulary.
     #[error("the character {ch:?} is not in the vocabulary of {len} characters (hint: build the vocabulary from data that contains it, or remove it)")]
     UnknownChar { ch: char, len: usize },
@@ -31,37 +28,32 @@ pub enum Error {
     UnknownIndex { index: i64, len: usize },
     /// A parameter outside its valid range.
     #[error("{name} = {value} is invalid: {why} (hint: {hint})")]
-    Param {
-        name: &'static str,
-        value: String,
-        why: &'static str,
-        hint: &'static str,
-    },
+    Param { name: &'static str, value: String, why: &'static str, hint: String },
     /// A tensor of the wrong shape or kind was passed in.
     #[error("{what}: expected {expected}, got {got} (hint: {hint})")]
-    Shape {
-        what: &'static str,
-        expected: String,
-        got: String,
-        hint: &'static str,
-    },
+    Shape { what: &'static str, expected: String, got: String, hint: &'static str },
     /// Probabilities that cannot be sampled (all zeros, negative, or not finite).
     #[error("the probabilities after {context:?} cannot be sampled: {why} (hint: use smoothing > 0 so every context has mass)")]
     BadRow { context: String, why: String },
     /// A saved model that cannot be loaded.
     #[error("cannot load the model {path}: {why} (hint: {hint})")]
-    Model {
-        path: PathBuf,
-        why: String,
-        hint: &'static str,
-    },
+    Model { path: PathBuf, why: String, hint: &'static str },
+    /// What a training run reports could not be written (a closed pipe, a full disk).
+    #[error("cannot write the output: {0} (hint: check that the disk is not full)")]
+    Output(std::io::Error),
     /// A plot could not be drawn.
     #[error("cannot draw the plot: {why} (hint: {hint})")]
     Plot { why: String, hint: &'static str },
     /// An error from libtorch: its first line, as PyTorch shows it (`MAKEMORE_BACKTRACE=1` for
     /// all of it, with libtorch's C++ frames).
     #[error("libtorch: {} (hint: set MAKEMORE_BACKTRACE=1 for libtorch's full report)", torch_message(.0))]
-    Torch(#[from] tch::TchError),
+    Torch(tch::TchError),
+}
+
+impl From<tch::TchError> for Error {
+    fn from(e: tch::TchError) -> Self {
+        Error::Torch(e) // its message is shown once, in ours; not returned again by `source()`
+    }
 }
 
 /// What libtorch said: the first line of its message, or all of it with `MAKEMORE_BACKTRACE=1`.
@@ -89,12 +81,7 @@ impl Error {
         why: &'static str,
         hint: &'static str,
     ) -> Self {
-        Error::Param {
-            name,
-            value: value.to_string(),
-            why,
-            hint,
-        }
+        Error::Param { name, value: value.to_string(), why, hint: hint.to_string() }
     }
 }
 

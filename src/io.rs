@@ -18,12 +18,36 @@ pub(crate) fn read_error(path: &Path, source: std::io::Error, what: &str, missin
         _ if path.is_dir() => format!("that is a directory: pass the path of {what} inside it"),
         _ => format!("pass the path of {what}"),
     };
-    Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-        hint,
+    Error::Io { action: "read", path: path.to_path_buf(), cause: source, hint }
+}
+
+/// Fails, before any work, when the folder that `path` would be written into does not exist.
+///
+/// # Errors
+/// [`Error::Io`] naming the path and the missing folder.
+pub fn check_folder(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            cause: std::io::ErrorKind::NotFound.into(),
+            hint: format!("the folder {} does not exist: create it first", dir.display()),
+        }),
+        _ => Ok(()),
     }
+}
+
+/// Makes the folder `dir` and its parents, if missing.
+///
+/// # Errors
+/// [`Error::Io`] naming the folder when it cannot be made.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|cause| Error::Io {
+        action: "create",
+        path: dir.to_path_buf(),
+        cause,
+        hint: "pick a folder in one you can write to".to_string(),
+    })
 }
 
 /// Writes `bytes` to `path` atomically.
@@ -72,16 +96,30 @@ pub fn write_atomic_with(
         let hint = if dir.is_dir() {
             "check that the folder is writable and that the path is not a folder".to_string()
         } else {
-            format!(
-                "the folder {} does not exist: create it first",
-                dir.display()
-            )
+            format!("the folder {} does not exist: create it first", dir.display())
         };
-        Error::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-            hint,
-        }
+        Error::Io { action: "write", path: path.to_path_buf(), cause: source, hint }
     })
+}
+
+/// FNV-1a, 64 bit: the one hash of the crate (a model file's checksum, the digest of the words
+/// a model was trained on). Not cryptographic: it catches corruption and mix-ups.
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub(crate) fn eat(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        self.0
+    }
 }

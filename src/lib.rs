@@ -5,11 +5,13 @@
 //! libtorch through `tch`, and the models of his makemore.py on the same interface. The notebooks
 //! in `notebooks/` walk through the lecture with it.
 //!
-//! The modules follow the lecture: [`data`] (words → vocabulary → examples), [`model`] (the count
-//! model, the one-layer net, and the interface every model implements), [`sample`] (drawing
-//! names), [`loss`] (the negative log likelihood), [`plot`] (heatmaps and curves, inline in a
-//! notebook), [`train`] (makemore.py's training of its networks, from the MLP to the
-//! Transformer). `use makemore::prelude::*;` brings what a notebook needs.
+//! The modules follow the lecture, each using only the ones before it: [`data`] (words →
+//! vocabulary → examples), [`loss`] (the loss formulas on tensors), [`model`] (the count model,
+//! the one-layer net, makemore.py's networks, and the interface every model implements),
+//! [`eval`] (the loss of a model on words), [`sample`] (drawing names), [`plot`] (heatmaps and
+//! curves, inline in a notebook), [`train`] (makemore.py's training and its whole loop).
+//! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
+//! `src/main.rs`, behind the default feature `cli`; notebooks use the crate without it.
 //!
 //! ```no_run
 //! use makemore::prelude::*;
@@ -23,6 +25,7 @@
 
 pub mod data;
 pub mod error;
+pub mod eval;
 pub mod io;
 pub mod loss;
 pub mod model;
@@ -46,14 +49,17 @@ pub mod prelude {
         block_size, parse_words, read_words, Dataset, Sequences, Split, Vocab, BOUNDARY,
     };
     pub use crate::error::{Error, Result};
-    pub use crate::loss::{cross_entropy, evaluate, nll, pick};
+    pub use crate::eval::{evaluate, nll};
+    pub use crate::loss::{cross_entropy, mean_nll, pick};
     pub use crate::model::counts::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts};
-    pub use crate::model::neural::{Method, TrainConfig};
+    pub use crate::model::methods::{Method, TrainConfig};
     pub use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
     pub use crate::plot::{heatmap, heatmap_sized, image, line_plot, side_by_side, Png, Series};
     pub use crate::rng::with_torch_seed;
-    pub use crate::sample::{sample, Sampling};
-    pub use crate::train::{device, Losses, TrainOptions, Trainer};
+    pub use crate::sample::{sample, Grouped, Sampling};
+    pub use crate::train::{
+        Checkpoint, Event, Losses, RunOptions, RunSummary, TrainOptions, Trainer,
+    };
     pub use crate::SEED;
     pub use tch::{manual_seed, no_grad, Device, IndexOp, Kind, Tensor};
 }

@@ -1,12 +1,10 @@
-//! The loss: the mean negative log likelihood of the next character, for every model. The
-//! lecture's `nll` (`04_loss_and_smoothing`), makemore.py's masked cross-entropy (training) and
-//! evaluation on a held-out set.
+//! The loss formulas, on tensors: the lecture's `probs[arange(n), ys]` and mean negative log
+//! likelihood (`05_one_hot_and_softmax`, E04, E05), and makemore.py's masked cross-entropy
+//! (training). The loss of a model on words is in [`crate::eval`], above the models.
 
 use tch::{Kind, Tensor};
 
-use crate::data::{block_size, Sequences};
-use crate::error::{Error, Result};
-use crate::model::LanguageModel;
+use crate::error::Result;
 
 /// `probs[torch.arange(n), ys]`: entry `ys[i]` of every row `i` of `probs`, `(n, V)` → `(n,)`,
 /// with the lecture's own indexing (and so its gradient).
@@ -18,68 +16,16 @@ pub fn pick(probs: &Tensor, ys: &Tensor) -> Result<Tensor> {
     Ok(probs.f_index(&[Some(arange), Some(ys.shallow_clone())])?)
 }
 
-/// The mean negative log likelihood of `words` under the model: the lecture's loss,
-/// `-sum(log p) / n` over every character of every word and the `.` that ends it, summed in
-/// float64.
+/// The lecture's loss from logits `(n, V)`: `exp` (counts), normalize (probabilities), then
+/// `-probs[arange(n), ys].log().mean()`, in the logits' own float kind.
 ///
 /// # Errors
-/// [`Error::UnknownChar`] for a character the model's vocabulary lacks, [`Error::NoWords`] for
-/// an empty list, and as [`LanguageModel::forward`] (a word too long for a model's block size).
-pub fn nll(model: &dyn LanguageModel, words: &[String]) -> Result<f64> {
-    let mut total = Total::default();
-    // a few thousand words at a time: each chunk as wide as its own longest word
-    for chunk in words.chunks(1 << 12) {
-        total.add(
-            model,
-            &Sequences::new(chunk, model.vocab(), block_size(chunk))?,
-        )?;
-    }
-    total.mean()
-}
-
-/// The mean negative log likelihood of every target of `data` (padding aside), in batches.
-///
-/// # Errors
-/// As [`LanguageModel::log_likelihood`].
-pub fn evaluate(model: &dyn LanguageModel, data: &Sequences) -> Result<f64> {
-    let mut total = Total::default();
-    total.add(model, data)?;
-    total.mean()
-}
-
-/// The sum of the log-likelihoods of some targets, and how many there were.
-#[derive(Default)]
-struct Total {
-    sum: f64,
-    count: i64,
-}
-
-impl Total {
-    fn add(&mut self, model: &dyn LanguageModel, data: &Sequences) -> Result<()> {
-        // 2^16 positions a batch: a few MB of logits, and few enough batches to cost nothing
-        let batch = ((1 << 16) / data.width()).max(1);
-        tch::no_grad(|| -> Result<()> {
-            for start in (0..data.len()).step_by(batch) {
-                let index: Vec<i64> = (start..data.len().min(start + batch))
-                    .map(|i| i as i64)
-                    .collect();
-                let (x, y) = data.batch(&index, model.device())?;
-                let logp = model.log_likelihood(&x, &y)?; // (B, T), 0 at padding
-                self.sum += logp.f_sum(Kind::Double)?.f_double_value(&[])?;
-                self.count += y.f_ge(0)?.f_sum(Kind::Int64)?.f_int64_value(&[])?;
-            }
-            Ok(())
-        })
-    }
-
-    fn mean(&self) -> Result<f64> {
-        if self.count == 0 {
-            return Err(Error::NoWords {
-                what: "the dataset".to_string(),
-            });
-        }
-        Ok(-self.sum / self.count as f64)
-    }
+/// [`crate::Error::Torch`] when the shapes do not match.
+pub fn mean_nll(logits: &Tensor, ys: &Tensor) -> Result<Tensor> {
+    let kind = logits.kind();
+    let counts = logits.f_exp()?; // counts, equivalent to N
+    let probs = counts.f_div(&counts.f_sum_dim_intlist(1, true, kind)?)?; // (n, V) / (n, 1)
+    Ok(pick(&probs, ys)?.f_log()?.f_mean(kind)?.f_neg()?) // probs[arange(n), ys]: (n,)
 }
 
 /// makemore.py's training loss: `F.cross_entropy(logits, y, ignore_index=-1)`, the mean over the
@@ -101,53 +47,11 @@ pub fn cross_entropy(logits: &Tensor, y: &Tensor) -> Result<Tensor> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Dataset, Vocab};
-    use crate::model::CountModel;
-
-    fn words(ws: &[&str]) -> Vec<String> {
-        ws.iter().map(|w| w.to_string()).collect()
-    }
-
-    #[test]
-    fn a_certain_model_has_no_loss() {
-        let w = words(&["abc"]);
-        let v = Vocab::from_words(&w).unwrap();
-        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
-        assert!(nll(&m, &w).unwrap().abs() < 1e-12);
-    }
-
-    #[test]
-    fn nll_is_the_mean_of_minus_log_p_of_each_bigram() {
-        let w = words(&["ab", "ba"]);
-        let v = Vocab::from_words(&w).unwrap();
-        let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
-        // .a .b: 1/2 each; ab, ba: 1/2; a. b.: 1/2 -> every bigram has p = 1/2
-        assert!((nll(&m, &w).unwrap() - 2f64.ln()).abs() < 1e-6);
-        assert!(matches!(
-            nll(&m, &words(&["abz"])),
-            Err(Error::UnknownChar { ch: 'z', .. })
-        ));
-        // the lecture's per-example mean gives the same
-        let w = words(&["emma", "olivia", "ava", "isabella", "sophia"]);
-        let v = Vocab::from_words(&w).unwrap();
-        let m = CountModel::fit(&w, &v, 1, 0.5).unwrap();
-        let d = Dataset::new(&w, &v, 1).unwrap();
-        let p = m
-            .probs()
-            .index(&[Some(d.xs().shallow_clone()), Some(d.ys().shallow_clone())]);
-        let lecture = -p
-            .to_kind(Kind::Double)
-            .log()
-            .mean(Kind::Double)
-            .double_value(&[]);
-        assert!((nll(&m, &w).unwrap() - lecture).abs() < 1e-6);
-    }
 
     #[test]
     fn cross_entropy_leaves_padding_out() {
-        let logits = crate::with_torch_seed(0, || {
-            Tensor::randn([2, 3, 4], (Kind::Float, tch::Device::Cpu))
-        });
+        let logits =
+            crate::with_torch_seed(0, || Tensor::randn([2, 3, 4], (Kind::Float, tch::Device::Cpu)));
         let y = Tensor::from_slice(&[1i64, 2, -1, 0, -1, -1]).view([2, 3]);
         let loss = cross_entropy(&logits, &y).unwrap().double_value(&[]);
         let logp = logits.log_softmax(-1, Kind::Float);

@@ -27,13 +27,7 @@ pub struct Png {
 
 impl std::fmt::Debug for Png {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Png({}x{}, {} bytes)",
-            self.width,
-            self.height,
-            self.bytes.len()
-        )
+        write!(f, "Png({}x{}, {} bytes)", self.width, self.height, self.bytes.len())
     }
 }
 
@@ -63,11 +57,7 @@ impl Png {
             let mut writer = enc.write_header().map_err(plot_error)?;
             writer.write_image_data(rgb).map_err(plot_error)?;
         }
-        Ok(Png {
-            bytes,
-            width,
-            height,
-        })
+        Ok(Png { bytes, width, height })
     }
 }
 
@@ -128,11 +118,7 @@ where
 }
 
 fn lerp_colormap(stops: &[(u8, u8, u8)], t: f64) -> RGBColor {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let x = t * (stops.len() - 1) as f64;
     let i = (x.floor() as usize).min(stops.len() - 2);
     let f = x - i as f64;
@@ -235,11 +221,7 @@ pub fn heatmap_sized(values: &Tensor, vocab: &Vocab, cell_px: u32) -> Result<Png
         });
     }
     let integer = !values.is_floating_point();
-    let max = vals
-        .iter()
-        .cloned()
-        .fold(f64::MIN, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let max = vals.iter().cloned().fold(f64::MIN, f64::max).max(f64::MIN_POSITIVE);
     let chars = vocab.chars();
     let size = cell * v as u32;
     draw(size, size, |root| {
@@ -251,26 +233,16 @@ pub fn heatmap_sized(values: &Tensor, vocab: &Vocab, cell_px: u32) -> Result<Png
                 let t = value / max;
                 let (x, y) = ((j as u32 * cell) as i32, (i as u32 * cell) as i32);
                 let rect = [(x, y), (x + cell as i32, y + cell as i32)];
-                root.draw(&Rectangle::new(rect, blues(t).filled()))
-                    .map_err(|e| e.to_string())?;
+                root.draw(&Rectangle::new(rect, blues(t).filled())).map_err(|e| e.to_string())?;
                 if cell < MIN_LABELLED_CELL {
                     continue;
                 }
                 // gray text as the lecture, white where the cell is too dark for gray
-                let color = if t > 0.45 {
-                    WHITE
-                } else {
-                    RGBColor(0x50, 0x50, 0x50)
-                };
-                let style = small
-                    .color(&color)
-                    .pos(Pos::new(HPos::Center, VPos::Center));
+                let color = if t > 0.45 { WHITE } else { RGBColor(0x50, 0x50, 0x50) };
+                let style = small.color(&color).pos(Pos::new(HPos::Center, VPos::Center));
                 let label: String = [chars[i], chars[j]].iter().collect();
-                let number = if integer {
-                    format!("{}", value as i64)
-                } else {
-                    format!("{value:.2}")
-                };
+                let number =
+                    if integer { format!("{}", value as i64) } else { format!("{value:.2}") };
                 let cx = x + cell as i32 / 2;
                 root.draw_text(&label, &style, (cx, y + (cell * 9 / 32) as i32))
                     .map_err(|e| e.to_string())?;
@@ -292,22 +264,15 @@ pub fn image(t: &Tensor) -> Result<Png> {
     let (rows, cols, vals) = matrix(t, "image")?;
     let lo = vals.iter().cloned().fold(f64::MAX, f64::min);
     let hi = vals.iter().cloned().fold(f64::MIN, f64::max);
-    let cell = (800 / cols as u32)
-        .clamp(1, 32)
-        .min((600 / rows as u32).max(1));
+    let cell = (800 / cols as u32).clamp(1, 32).min((600 / rows as u32).max(1));
     let (w, h) = (cell * cols as u32, cell * rows as u32);
     draw(w, h, |root| {
         for i in 0..rows {
             for j in 0..cols {
-                let t = if hi > lo {
-                    (vals[i * cols + j] - lo) / (hi - lo)
-                } else {
-                    0.0
-                };
+                let t = if hi > lo { (vals[i * cols + j] - lo) / (hi - lo) } else { 0.0 };
                 let (x, y) = ((j as u32 * cell) as i32, (i as u32 * cell) as i32);
                 let rect = [(x, y), (x + cell as i32, y + cell as i32)];
-                root.draw(&Rectangle::new(rect, viridis(t).filled()))
-                    .map_err(|e| e.to_string())?;
+                root.draw(&Rectangle::new(rect, viridis(t).filled())).map_err(|e| e.to_string())?;
             }
         }
         Ok(())
@@ -328,11 +293,7 @@ pub struct Series {
 impl Series {
     /// A line through `(x[i], y[i])`.
     pub fn new(label: &str, x: Vec<f64>, y: Vec<f64>) -> Series {
-        Series {
-            label: label.to_string(),
-            x,
-            y,
-        }
+        Series { label: label.to_string(), x, y }
     }
 
     /// A line through `(i, y[i])`: a loss per step.
@@ -355,21 +316,9 @@ pub fn line_plot(
     log_x: bool,
 ) -> Result<Png> {
     let finite = |v: &&f64| v.is_finite();
-    let all_x: Vec<f64> = series
-        .iter()
-        .flat_map(|s| s.x.iter())
-        .filter(finite)
-        .cloned()
-        .collect();
-    let all_y: Vec<f64> = series
-        .iter()
-        .flat_map(|s| s.y.iter())
-        .filter(finite)
-        .cloned()
-        .collect();
-    let bad = series
-        .iter()
-        .any(|s| s.x.len() != s.y.len() || s.x.is_empty());
+    let all_x: Vec<f64> = series.iter().flat_map(|s| s.x.iter()).filter(finite).cloned().collect();
+    let all_y: Vec<f64> = series.iter().flat_map(|s| s.y.iter()).filter(finite).cloned().collect();
+    let bad = series.iter().any(|s| s.x.len() != s.y.len() || s.x.is_empty());
     if bad || all_x.is_empty() || all_y.is_empty() || (log_x && all_x.iter().any(|&x| x <= 0.0)) {
         return Err(Error::Shape {
             what: "line plot",
@@ -393,21 +342,17 @@ pub fn line_plot(
     draw(800, 450, |root| {
         let err = |e: &dyn std::fmt::Display| e.to_string();
         let mut builder = ChartBuilder::on(root);
-        builder
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60);
+        builder.caption(title, (FONT, 18)).margin(12).x_label_area_size(40).y_label_area_size(60);
         macro_rules! finish {
             ($chart:expr) => {{
                 let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(x_label)
-                    .y_desc(y_label)
-                    .label_style((FONT, 12))
-                    .draw()
-                    .map_err(|e| err(&e))?;
+                let mut mesh = chart.configure_mesh();
+                mesh.x_desc(x_label).y_desc(y_label).label_style((FONT, 12));
+                let whole = |x: &f64| format!("{x:.0}"); // steps: 600, not 600.0
+                if all_x.iter().all(|x| x.fract() == 0.0) {
+                    mesh.x_label_formatter(&whole);
+                }
+                mesh.draw().map_err(|e| err(&e))?;
                 for (k, s) in series.iter().enumerate() {
                     let color = COLORS[k % COLORS.len()];
                     let points =
@@ -437,9 +382,7 @@ pub fn line_plot(
                 .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
                 .map_err(|e| err(&e))?);
         } else {
-            finish!(builder
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(|e| err(&e))?);
+            finish!(builder.build_cartesian_2d(x0..x1, y0..y1).map_err(|e| err(&e))?);
         }
         Ok(())
     })
@@ -489,23 +432,13 @@ pub fn side_by_side(left: &Png, left_title: &str, right: &Png, right_title: &str
         };
         blit(&a, left.width, left.height, 0)?;
         blit(&b, right.width, right.height, left.width + gap)?;
-        let style = (FONT, 16)
-            .into_font()
-            .color(&BLACK)
-            .pos(Pos::new(HPos::Center, VPos::Center));
-        root.draw_text(
-            left_title,
-            &style,
-            ((left.width / 2) as i32, (head / 2) as i32),
-        )
-        .map_err(|e| e.to_string())?;
+        let style = (FONT, 16).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Center));
+        root.draw_text(left_title, &style, ((left.width / 2) as i32, (head / 2) as i32))
+            .map_err(|e| e.to_string())?;
         root.draw_text(
             right_title,
             &style,
-            (
-                (left.width + gap + right.width / 2) as i32,
-                (head / 2) as i32,
-            ),
+            ((left.width + gap + right.width / 2) as i32, (head / 2) as i32),
         )
         .map_err(|e| e.to_string())?;
         Ok(())
@@ -533,22 +466,11 @@ mod tests {
         assert_eq!(img.width, img.height);
         let s = Series::steps("loss", &[3.0, 2.5, 2.4]);
         assert!(line_plot(std::slice::from_ref(&s), "t", "x", "y", false).is_ok());
-        assert!(line_plot(
-            &[Series::new("bad", vec![0.0], vec![1.0])],
-            "t",
-            "x",
-            "y",
-            true
-        )
-        .is_err());
-        assert!(line_plot(
-            &[Series::new("bad", vec![1.0, 2.0], vec![1.0])],
-            "t",
-            "x",
-            "y",
-            false
-        )
-        .is_err());
+        assert!(
+            line_plot(&[Series::new("bad", vec![0.0], vec![1.0])], "t", "x", "y", true).is_err()
+        );
+        assert!(line_plot(&[Series::new("bad", vec![1.0, 2.0], vec![1.0])], "t", "x", "y", false)
+            .is_err());
         let both = side_by_side(&img, "a", &img, "b").unwrap();
         assert!(both.width > 2 * img.width);
     }

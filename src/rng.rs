@@ -25,6 +25,12 @@ pub(crate) struct TorchGenerator {
     next: usize,
 }
 
+impl std::fmt::Debug for TorchGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TorchGenerator {{ at word {} of {N} }}", self.next)
+    }
+}
+
 const N: usize = 624;
 const M: usize = 397;
 
@@ -35,20 +41,14 @@ impl TorchGenerator {
         state[0] = seed as u32;
         for j in 1..N {
             let prev = state[j - 1];
-            state[j] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(j as u32);
+            state[j] = 1_812_433_253u32.wrapping_mul(prev ^ (prev >> 30)).wrapping_add(j as u32);
         }
         TorchGenerator { state, next: N } // the first draw twists, as torch's `left_ = 1`
     }
 
     /// The whole state, to save: 624 words and the position in them.
     pub(crate) fn state(&self) -> Vec<i64> {
-        self.state
-            .iter()
-            .map(|&w| i64::from(w))
-            .chain([self.next as i64])
-            .collect()
+        self.state.iter().map(|&w| i64::from(w)).chain([self.next as i64]).collect()
     }
 
     /// A generator saved by [`TorchGenerator::state`]; `None` for anything else.
@@ -58,9 +58,7 @@ impl TorchGenerator {
         for (s, &w) in state.iter_mut().zip(words) {
             *s = u32::try_from(w).ok()?;
         }
-        let next = usize::try_from(next)
-            .ok()
-            .filter(|&n| n <= N && words.len() == N)?;
+        let next = usize::try_from(next).ok().filter(|&n| n <= N && words.len() == N)?;
         Some(TorchGenerator { state, next })
     }
 
@@ -112,11 +110,7 @@ mod tests {
                 });
                 let theirs = Vec::<f64>::try_from(theirs.to_kind(Kind::Double)).unwrap();
                 for (i, (a, b)) in draws.iter().zip(&theirs).enumerate() {
-                    let a = if kind == Kind::Float {
-                        *a as f32 as f64
-                    } else {
-                        *a
-                    };
+                    let a = if kind == Kind::Float { *a as f32 as f64 } else { *a };
                     assert_eq!(a, *b, "seed {seed}, draw {i}, {kind:?}");
                 }
             }
@@ -127,12 +121,9 @@ mod tests {
     fn random_modulo_is_torchs_randint() {
         // randint(high) below 2^28 takes `random() % high`: the training batches rely on it
         let mut ours = TorchGenerator::new(7);
-        let draws: Vec<i64> = (0..5000)
-            .map(|_| i64::from(ours.random() % 31033))
-            .collect();
-        let theirs = with_torch_seed(7, || {
-            Tensor::randint(31033, [5000], (Kind::Int64, Device::Cpu))
-        });
+        let draws: Vec<i64> = (0..5000).map(|_| i64::from(ours.random() % 31033)).collect();
+        let theirs =
+            with_torch_seed(7, || Tensor::randint(31033, [5000], (Kind::Int64, Device::Cpu)));
         assert_eq!(draws, Vec::<i64>::try_from(theirs).unwrap());
     }
 }

@@ -2,7 +2,7 @@
 //! character from the model's probabilities with `torch.multinomial`, until `.` comes back.
 //! Works for every model; with the lecture's seed the count model gives the lecture's names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tch::{Kind, Tensor};
 
@@ -27,11 +27,7 @@ pub struct Sampling {
 
 impl Default for Sampling {
     fn default() -> Self {
-        Sampling {
-            seed: crate::SEED,
-            temperature: 1.0,
-            top_k: None,
-        }
+        Sampling { seed: crate::SEED, temperature: 1.0, top_k: None }
     }
 }
 
@@ -40,33 +36,48 @@ impl Default for Sampling {
 /// # Errors
 /// As [`Sampling::sample`].
 pub fn sample(model: &dyn LanguageModel, n: usize, seed: i64) -> Result<Vec<String>> {
-    Sampling {
-        seed,
-        ..Sampling::default()
-    }
-    .sample(model, n)
+    Sampling { seed, ..Sampling::default() }.sample(model, n)
 }
 
 impl Sampling {
-    /// `n` names, each ending with `.` (or cut at [`MAX_SAMPLE_LEN`] characters), each character
-    /// drawn as `torch.multinomial` draws it, from a copy of torch's generator (torch's own is
-    /// left alone). The probabilities after each context are asked of the model once.
+    /// `n` names, each ending with `.` (the vocabulary's boundary), each character drawn as
+    /// `torch.multinomial` draws it, from a copy of torch's generator (torch's own is left
+    /// alone). The probabilities after each context are asked of the model once. A name stops
+    /// without its `.` at the model's [`LanguageModel::max_len`] (makemore.py's networks: the
+    /// longest training word), or at [`MAX_SAMPLE_LEN`] characters.
     ///
     /// # Errors
     /// [`Error::Param`] for a temperature that is not a positive number or a top-k of 0;
     /// [`Error::BadRow`] when probabilities cannot be sampled (all zero, say: a context never
     /// seen, with smoothing 0).
     pub fn sample(&self, model: &dyn LanguageModel, n: usize) -> Result<Vec<String>> {
+        self.sample_from(model, n, "")
+    }
+
+    /// [`Sampling::sample`], every name starting with `prefix`: the model continues it.
+    ///
+    /// # Errors
+    /// As [`Sampling::sample`]; [`Error::UnknownChar`] for a character of `prefix` that the
+    /// vocabulary lacks.
+    pub fn sample_from(
+        &self,
+        model: &dyn LanguageModel,
+        n: usize,
+        prefix: &str,
+    ) -> Result<Vec<String>> {
         self.check()?;
         let (vocab, block) = (model.vocab(), model.block_size().max(1));
+        let start = vocab.encode(prefix, 1)?; // `.` then the prefix, and a `.` after it
+        let start = &start[..start.len() - 1];
+        let cap = model.max_len().unwrap_or(MAX_SAMPLE_LEN).min(MAX_SAMPLE_LEN);
         let mut generator = TorchGenerator::new(self.seed);
         let mut rows: HashMap<Vec<i64>, Row> = HashMap::new();
         let mut us = Vec::with_capacity(vocab.len());
         let mut names = Vec::with_capacity(n.min(1 << 16));
         for _ in 0..n {
-            let mut ids = vec![0i64]; // every name starts after `.`
-            let mut name = String::new();
-            loop {
+            let mut ids = start.to_vec(); // every name starts after `.`
+            let mut name = prefix.to_string();
+            while ids.len() <= cap {
                 let context = &ids[ids.len().saturating_sub(block)..];
                 if !rows.contains_key(context) {
                     if rows.len() > 1 << 16 {
@@ -76,7 +87,7 @@ impl Sampling {
                 }
                 let ix = rows[context].draw(&mut generator, &mut us);
                 name.push(vocab.itos(ix)?);
-                if ix == 0 || ids.len() >= MAX_SAMPLE_LEN {
+                if ix == 0 {
                     break;
                 }
                 ids.push(ix);
@@ -111,9 +122,7 @@ impl Sampling {
     /// The model's probabilities after `context`, checked as `torch.multinomial` checks them,
     /// then shaped by the temperature and top-k.
     fn row(&self, model: &dyn LanguageModel, context: &[i64]) -> Result<Row> {
-        let x = Tensor::from_slice(context)
-            .f_view([1, -1])?
-            .f_to(model.device())?;
+        let x = Tensor::from_slice(context).f_view([1, -1])?.f_to(model.device())?;
         let p = model.next_probs(&x)?.f_to(tch::Device::Cpu)?; // (1, V)
         let double = p.kind() == Kind::Double;
         let mut p = Vec::<f64>::try_from(p.f_to_kind(Kind::Double)?.f_reshape(-1)?)?;
@@ -126,21 +135,20 @@ impl Sampling {
         };
         if !why.is_empty() {
             let context = model.vocab().decode(context).unwrap_or_default();
-            return Err(Error::BadRow {
-                context,
-                why: why.to_string(),
-            });
+            return Err(Error::BadRow { context, why: why.to_string() });
         }
         if self.temperature != 1.0 || self.top_k.is_some() {
-            // softmax(logits / T) = p^(1/T), renormalized; then all but the top k set to 0
-            p.iter_mut()
-                .for_each(|x| *x = x.powf(1.0 / self.temperature));
+            // softmax(logits / T) = p^(1/T), renormalized, computed as (p / max p)^(1/T) in
+            // logarithms: the likeliest stays 1, so no temperature can make every p vanish (as
+            // T -> 0 this is the greedy choice); then all but the top k set to 0
+            if self.temperature != 1.0 {
+                let top = p.iter().cloned().fold(0.0, f64::max).ln();
+                p.iter_mut().for_each(|x| *x = ((x.ln() - top) / self.temperature).exp());
+            }
             if let Some(k) = self.top_k.filter(|&k| k < p.len()) {
                 let mut sorted = p.clone();
                 sorted.sort_by(|a, b| b.total_cmp(a));
-                p.iter_mut()
-                    .filter(|x| **x < sorted[k - 1])
-                    .for_each(|x| *x = 0.0);
+                p.iter_mut().filter(|x| **x < sorted[k - 1]).for_each(|x| *x = 0.0);
             }
             let sum: f64 = p.iter().sum();
             p.iter_mut().for_each(|x| *x /= sum);
@@ -166,23 +174,15 @@ impl Row {
     fn draw(&self, generator: &mut TorchGenerator, us: &mut Vec<f64>) -> i64 {
         us.clear();
         us.extend(self.p.iter().map(|_| generator.uniform())); // q's draws, in torch's order
-        let floor = self
-            .p
-            .iter()
-            .zip(us.iter())
-            .map(|(&p, &u)| p * (1.0 - u) / u)
-            .fold(0.0, f64::max);
+        let floor =
+            self.p.iter().zip(us.iter()).map(|(&p, &u)| p * (1.0 - u) / u).fold(0.0, f64::max);
         let (mut best, mut nan) = ((0, f64::NEG_INFINITY), None);
         for (j, (&p, &u)) in self.p.iter().zip(us.iter()).enumerate() {
             if p / u * (1.0 + 1e-6) < floor * (1.0 - 1e-6) {
                 continue; // its ratio is below another's: it cannot win
             }
             let q = -(-u).ln_1p(); // torch: -log1p(-u) in float64, then the tensor's type
-            let r = if self.double {
-                p / q
-            } else {
-                f64::from(p as f32 / q as f32)
-            };
+            let r = if self.double { p / q } else { f64::from(p as f32 / q as f32) };
             if r.is_nan() {
                 nan = nan.or(Some(j));
             } else if r > best.1 {
@@ -190,6 +190,53 @@ impl Row {
             }
         }
         nan.unwrap_or(best.0) as i64
+    }
+}
+
+/// Names sorted as makemore.py prints its samples: those that are training words, those that
+/// are test words, and new ones. `Display` gives makemore.py's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grouped {
+    pub in_train: Vec<String>,
+    pub in_test: Vec<String>,
+    pub new: Vec<String>,
+}
+
+impl Grouped {
+    /// Sorts `names` (with or without the boundary that ends them) by where they are in `split`.
+    pub fn new(
+        names: &[String],
+        vocab: &crate::data::Vocab,
+        split: &crate::data::Split,
+    ) -> Grouped {
+        let train: HashSet<&str> = split.train.iter().map(String::as_str).collect();
+        let test: HashSet<&str> = split.test.iter().map(String::as_str).collect();
+        let mut g = Grouped { in_train: Vec::new(), in_test: Vec::new(), new: Vec::new() };
+        for name in names {
+            let name = vocab.strip(name).to_string();
+            match (train.contains(name.as_str()), test.contains(name.as_str())) {
+                (true, _) => g.in_train.push(name),
+                (_, true) => g.in_test.push(name),
+                _ => g.new.push(name),
+            }
+        }
+        g
+    }
+}
+
+impl std::fmt::Display for Grouped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rule = "-".repeat(80);
+        writeln!(f, "{rule}")?;
+        for (what, names) in
+            [("in train", &self.in_train), ("in test", &self.in_test), ("new", &self.new)]
+        {
+            writeln!(f, "{} samples that are {what}:", names.len())?;
+            for name in names {
+                writeln!(f, "{name}")?;
+            }
+        }
+        write!(f, "{rule}")
     }
 }
 
@@ -209,61 +256,26 @@ mod tests {
 
     #[test]
     fn temperature_and_top_k() {
-        let w: Vec<String> = ["ab", "ac", "ad", "b"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let w: Vec<String> = ["ab", "ac", "ad", "b"].iter().map(|s| s.to_string()).collect();
         let v = Vocab::from_words(&w).unwrap();
         let m = CountModel::fit(&w, &v, 1, 0.0).unwrap();
         // after '.', 'a' has p = 3/4: top-1 always picks it, and 'a' is followed by b, c or d
-        let top1 = Sampling {
-            top_k: Some(1),
-            ..Sampling::default()
-        };
+        let top1 = Sampling { top_k: Some(1), ..Sampling::default() };
         for name in top1.sample(&m, 20).unwrap() {
             assert!(name.starts_with('a') && name.len() == 3, "{name}");
         }
         // a low temperature makes the likeliest character likelier still
-        let cold = Sampling {
-            temperature: 0.05,
-            ..Sampling::default()
-        };
-        assert!(cold
-            .sample(&m, 50)
-            .unwrap()
-            .iter()
-            .all(|n| n.starts_with('a')));
-        let hot = Sampling {
-            temperature: 100.0,
-            ..Sampling::default()
-        };
-        assert!(hot
-            .sample(&m, 50)
-            .unwrap()
-            .iter()
-            .any(|n| n.starts_with('b')));
+        let cold = Sampling { temperature: 0.05, ..Sampling::default() };
+        assert!(cold.sample(&m, 50).unwrap().iter().all(|n| n.starts_with('a')));
+        let hot = Sampling { temperature: 100.0, ..Sampling::default() };
+        assert!(hot.sample(&m, 50).unwrap().iter().any(|n| n.starts_with('b')));
         for bad in [
-            Sampling {
-                temperature: 0.0,
-                ..Sampling::default()
-            },
-            Sampling {
-                temperature: -1.0,
-                ..Sampling::default()
-            },
-            Sampling {
-                temperature: f64::NAN,
-                ..Sampling::default()
-            },
-            Sampling {
-                top_k: Some(0),
-                ..Sampling::default()
-            },
+            Sampling { temperature: 0.0, ..Sampling::default() },
+            Sampling { temperature: -1.0, ..Sampling::default() },
+            Sampling { temperature: f64::NAN, ..Sampling::default() },
+            Sampling { top_k: Some(0), ..Sampling::default() },
         ] {
-            assert!(
-                matches!(bad.sample(&m, 1), Err(Error::Param { .. })),
-                "{bad:?}"
-            );
+            assert!(matches!(bad.sample(&m, 1), Err(Error::Param { .. })), "{bad:?}");
         }
     }
 
@@ -272,12 +284,9 @@ mod tests {
         let w = vec!["ab".to_string(), "c".to_string()];
         let v = Vocab::from_words(&w).unwrap();
         let m = CountModel::fit(&w, &v, 2, 0.0).unwrap();
-        assert!(
-            sample(&m, 5, 3).is_ok(),
-            "sampling only visits contexts that were seen"
-        );
+        assert!(sample(&m, 5, 3).is_ok(), "sampling only visits contexts that were seen");
         let zeros = m.counts().zeros_like();
-        let empty = CountModel::from_counts(zeros, &v, 0.0).unwrap();
+        let empty = CountModel::from_counts(&zeros, &v, 0.0).unwrap();
         let e = sample(&empty, 1, 1).unwrap_err();
         assert!(matches!(e, Error::BadRow { .. }), "{e}");
     }

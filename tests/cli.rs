@@ -24,21 +24,14 @@ struct Run {
 }
 
 fn run(args: &[&str], dir: &Path) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run the makemore binary");
+    let out =
+        Command::new(BIN).args(args).current_dir(dir).output().expect("run the makemore binary");
     let run = Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "{args:?} panicked: {}",
-        run.stderr
-    );
+    assert!(!run.stderr.contains("panicked"), "{args:?} panicked: {}", run.stderr);
     assert!(run.code.is_some(), "{args:?} was killed by a signal");
     run
 }
@@ -55,25 +48,16 @@ fn lines(s: &str) -> Vec<String> {
 
 /// The number after `label` in `text`.
 fn number_after(text: &str, label: &str) -> f64 {
-    let rest = &text[text
-        .find(label)
-        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
-        + label.len()..];
+    let rest =
+        &text[text.find(label).unwrap_or_else(|| panic!("no {label:?} in {text}")) + label.len()..];
     rest.split_whitespace().next().unwrap().parse().unwrap()
 }
 
 /// A folder with a small words file `w.txt` and a count model `m.mm` of it.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("w.txt"),
-        "emma\nolivia\nava\nisabella\nsophia\n",
-    )
-    .unwrap();
-    ok(
-        &["train", "-i", "w.txt", "--type", "counts", "--out", "m.mm"],
-        dir.path(),
-    );
+    std::fs::write(dir.path().join("w.txt"), "emma\nolivia\nava\nisabella\nsophia\n").unwrap();
+    ok(&["train", "-i", "w.txt", "--type", "counts", "--out", "m.mm"], dir.path());
     let path = dir.path().to_path_buf();
     (dir, path)
 }
@@ -86,84 +70,29 @@ fn the_lectures_commands_give_the_lectures_results() {
     let (_dir, dir) = workspace();
     let names = names_txt();
     let lecture = |key: &str| {
-        strings(&r[key])
-            .iter()
-            .map(|s| s.trim_end_matches('.').to_string())
-            .collect::<Vec<_>>()
+        strings(&r[key]).iter().map(|s| s.trim_end_matches('.').to_string()).collect::<Vec<_>>()
     };
     // the README's commands, as they were written before makemore.py's flags came
     let out = ok(&["sample", "--input", &names, "-n", "5"], &dir);
     assert_eq!(lines(&out.stdout), lecture("samples_add1"));
-    let out = ok(
-        &[
-            "train", "--input", &names, "--model", "neural", "--out", "n.mm",
-        ],
-        &dir,
-    );
+    let out = ok(&["train", "--input", &names, "--model", "neural", "--out", "n.mm"], &dir);
     let final_loss = number_after(&out.stdout, "final loss:");
-    let expected = r["losses"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .as_f64()
-        .unwrap();
-    assert!(
-        (final_loss - expected).abs() < 1e-5,
-        "{final_loss} vs the lecture's {expected}"
-    );
+    let expected = r["losses"].as_array().unwrap().last().unwrap().as_f64().unwrap();
+    assert!((final_loss - expected).abs() < 1e-5, "{final_loss} vs the lecture's {expected}");
     // not a terminal: plain progress lines on stderr, one every 5 of the 100 steps
-    assert_eq!(
-        out.stderr
-            .lines()
-            .filter(|l| l.starts_with("step "))
-            .count(),
-        20,
-        "{}",
-        out.stderr
-    );
-    let out = ok(
-        &[
-            "sample",
-            "--model",
-            "n.mm",
-            "-n",
-            "5",
-            "--seed",
-            "2147483647",
-        ],
-        &dir,
-    );
+    assert_eq!(out.stderr.lines().filter(|l| l.starts_with("step ")).count(), 20, "{}", out.stderr);
+    let out = ok(&["sample", "--model", "n.mm", "-n", "5", "--seed", "2147483647"], &dir);
     assert_eq!(lines(&out.stdout), lecture("samples_net"));
     let out = ok(&["eval", "--model", "n.mm", "--input", &names], &dir);
     let model = makemore::Model::load(dir.join("n.mm")).unwrap();
     let words = makemore::read_words(&names).unwrap();
-    assert_eq!(
-        number_after(&out.stdout, "mean nll:"),
-        makemore::nll(&model, &words).unwrap()
-    );
+    assert_eq!(number_after(&out.stdout, "mean nll:"), makemore::nll(&model, &words).unwrap());
     let out = ok(
-        &[
-            "train",
-            "--input",
-            "w.txt",
-            "--model",
-            "counts",
-            "--context",
-            "2",
-            "--out",
-            "tri.mm",
-        ],
+        &["train", "--input", "w.txt", "--model", "counts", "--context", "2", "--out", "tri.mm"],
         &dir,
     );
     assert!(number_after(&out.stdout, "final loss:").is_finite());
-    assert_eq!(
-        ok(&["sample", "--model", "tri.mm", "-n", "3"], &dir)
-            .stdout
-            .lines()
-            .count(),
-        3
-    );
+    assert_eq!(ok(&["sample", "--model", "tri.mm", "-n", "3"], &dir).stdout.lines().count(), 3);
 }
 
 // ---- makemore.py's way ----
@@ -172,57 +101,28 @@ fn the_lectures_commands_give_the_lectures_results() {
 fn makemore_py_flags_train_save_resume_and_sample() {
     let dir = tempfile::tempdir().unwrap();
     let names = names_txt();
-    let out = ok(
-        &[
-            "-i",
-            &names,
-            "-o",
-            "out",
-            "--type",
-            "bigram",
-            "--max-steps",
-            "501",
-        ],
-        dir.path(),
-    );
+    let out =
+        ok(&["-i", &names, "-o", "out", "--type", "bigram", "--max-steps", "501"], dir.path());
     // makemore.py's lines: every 10 steps, the losses at step 500 (then the best model is saved),
     // samples every 200 steps in its three groups
-    assert!(
-        out.stdout.contains("step 0 | loss 3.2958 | step time"),
-        "{}",
-        out.stdout
-    );
+    assert!(out.stdout.contains("step 0 | loss 3.2958 | step time"), "{}", out.stdout);
     let test = number_after(&out.stdout, "step 500 train loss: ");
     let test_loss = number_after(&out.stdout, "test loss: ");
-    assert!(
-        test.is_finite() && (2.5..3.3).contains(&test_loss),
-        "{test} {test_loss}"
-    );
-    assert!(out
-        .stdout
-        .contains("is the best so far, saving model to out/model.mm"));
+    assert!(test.is_finite() && (2.5..3.3).contains(&test_loss), "{test} {test_loss}");
+    assert!(out.stdout.contains("is the best so far, saving model to out/model.mm"));
     assert_eq!(out.stdout.matches("samples that are in train:").count(), 2); // steps 200, 400
-    assert_eq!(
-        listing(&dir.path().join("out")),
-        ["losses.csv", "losses.png", "model.mm"]
-    );
+    assert_eq!(listing(&dir.path().join("out")), ["losses.csv", "losses.png", "model.mm"]);
     let csv = std::fs::read_to_string(dir.path().join("out/losses.csv")).unwrap();
     assert_eq!(csv.lines().next(), Some("step,train_loss,test_loss"));
     assert!(csv.lines().nth(1).unwrap().starts_with("500,"), "{csv}");
     // --sample-only: 50 names in makemore.py's groups
     let out = ok(&["-i", &names, "-o", "out", "--sample-only"], dir.path());
-    let counted: usize = out
-        .stdout
-        .lines()
-        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
-        .sum();
+    let counted: usize =
+        out.stdout.lines().filter_map(|l| l.split(' ').next()?.parse::<usize>().ok()).sum();
     assert_eq!(counted, 50, "{}", out.stdout);
     // --resume continues from the saved step, with the optimizer's state
-    let out = ok(
-        &["-i", &names, "-o", "out", "--resume", "--max-steps", "1001"],
-        dir.path(),
-    );
-    assert!(out.stderr.contains("resumed at step 501"), "{}", out.stderr);
+    let out = ok(&["-i", &names, "-o", "out", "--resume", "--max-steps", "500"], dir.path());
+    assert!(out.stderr.contains("at step 501"), "{}", out.stderr);
     assert!(
         !out.stdout.contains("step 500 |") && out.stdout.contains("step 510 |"),
         "{}",
@@ -231,25 +131,25 @@ fn makemore_py_flags_train_save_resume_and_sample() {
     assert!(out.stdout.contains("step 1000 train loss: "));
     let csv = std::fs::read_to_string(dir.path().join("out/losses.csv")).unwrap();
     assert_eq!(
-        csv.lines()
-            .map(|l| l.split(',').next().unwrap())
-            .collect::<Vec<_>>(),
+        csv.lines().map(|l| l.split(',').next().unwrap()).collect::<Vec<_>>(),
         ["step", "500", "1000"]
     );
+    // nothing left to do is said, and logs nothing twice
+    let out = ok(&["-i", &names, "-o", "out", "--resume", "--max-steps", "0"], dir.path());
+    assert!(out.stderr.contains("nothing to train"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(dir.path().join("out/losses.csv")).unwrap(), csv);
     // and the work dir's model samples and scores like any other
-    assert_eq!(
-        ok(&["sample", "-o", "out", "-n", "4"], dir.path())
-            .stdout
-            .lines()
-            .count(),
-        4
-    );
+    assert_eq!(ok(&["sample", "-o", "out", "-n", "4"], dir.path()).stdout.lines().count(), 4);
     assert!(
-        number_after(
-            &ok(&["eval", "-o", "out", "-i", &names], dir.path()).stdout,
-            "mean nll:"
-        ) < 3.0
+        number_after(&ok(&["eval", "-o", "out", "-i", &names], dir.path()).stdout, "mean nll:")
+            < 3.0
     );
+    // a new run into the work dir would replace the trained model: refused, unless asked for
+    let r = run(&["-i", &names, "-o", "out", "--type", "bigram", "--max-steps", "3"], dir.path());
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("holds a trained model"), "{}", r.stderr);
+    let args = ["-i", &names, "-o", "out", "--type", "bigram", "--max-steps", "3", "--overwrite"];
+    ok(&args, dir.path());
 }
 
 // ---- Bad input: one line, status 1, nothing left behind ----
@@ -259,137 +159,44 @@ fn bad_input_is_one_line_with_a_hint_and_leaves_nothing() {
     let (_dir, dir) = workspace();
     std::fs::create_dir(dir.join("folder")).unwrap();
     std::fs::write(dir.join("bad.mm"), b"not a model").unwrap();
-    // (command, pieces the error line must hold)
-    let cases: &[(&[&str], &[&str])] = &[
+    // (command line, pieces the error line must hold)
+    let cases: &[(&str, &[&str])] = &[
+        ("sample --input missing.txt", &["missing.txt", "No such file"]),
+        ("train -i folder --type counts", &["folder", "directory"]),
+        ("train -i w.txt --type counts --smoothing -1", &["smoothing", "invalid"]),
+        ("train -i w.txt --type neural --lr NaN", &["learning rate"]),
+        ("train -i w.txt --type mlp -w -0.5", &["weight decay"]),
+        ("train -i w.txt --type neural --steps -1", &["steps", "Ctrl-C"]),
+        ("train -i w.txt --type neural --context 0", &["context"]),
+        ("train -i w.txt --type transformer --n-head 3", &["n_head", "split n_embd"]),
+        ("train -i w.txt --type counts --out missing/m.mm", &["missing/m.mm", "does not exist"]),
+        ("train -i w.txt --type mlp --temperature -1", &["temperature"]),
+        ("train -i w.txt --type mlp --device cuda:7", &["cuda:7", "cpu"]),
+        ("train -i w.txt --type mlp --device tpu", &["tpu", "cpu, cuda"]),
         (
-            &["sample", "--input", "missing.txt"],
-            &["missing.txt", "No such file"],
+            "train -i w.txt --type mlp -b 5",
+            &["batch size = 5", "larger than the training set", "at most 4"],
         ),
+        ("train -i w.txt -o nowhere --sample-only", &["no model in nowhere", "train one"]),
+        ("train -i w.txt -o nowhere --type mlp --resume", &["no model in nowhere", "train one"]),
+        ("train -i w.txt --out m.mm --type mlp --resume", &["m.mm holds a counts model, not mlp"]),
+        ("train -i w.txt --type counts --resume", &["--resume", "in one go"]),
         (
-            &["train", "-i", "folder", "--type", "counts"],
-            &["folder", "directory"],
+            "train -i w.txt --type counts --out m.mm",
+            &["m.mm holds a trained model", "--resume", "--overwrite"],
         ),
-        (
-            &[
-                "train",
-                "-i",
-                "w.txt",
-                "--type",
-                "counts",
-                "--smoothing",
-                "-1",
-            ],
-            &["smoothing", "invalid"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "neural", "--lr", "NaN"],
-            &["learning rate"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "mlp", "-w", "-0.5"],
-            &["weight decay"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "neural", "--steps", "-1"],
-            &["steps", "Ctrl-C"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "neural", "--context", "0"],
-            &["context"],
-        ),
-        (
-            &[
-                "train",
-                "-i",
-                "w.txt",
-                "--type",
-                "transformer",
-                "--n-head",
-                "3",
-            ],
-            &["n_head", "split n_embd"],
-        ),
-        (
-            &[
-                "train",
-                "-i",
-                "w.txt",
-                "--type",
-                "counts",
-                "--out",
-                "missing/m.mm",
-            ],
-            &["missing/m.mm", "does not exist"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "mlp", "--top-k", "0"],
-            &["top-k"],
-        ),
-        (
-            &[
-                "train",
-                "-i",
-                "w.txt",
-                "--type",
-                "mlp",
-                "--temperature",
-                "-1",
-            ],
-            &["temperature"],
-        ),
-        (
-            &[
-                "train", "-i", "w.txt", "--type", "mlp", "--device", "cuda:7",
-            ],
-            &["cuda:7", "--device cpu"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "mlp", "--device", "tpu"],
-            &["tpu", "cpu, cuda"],
-        ),
-        (
-            &["train", "-i", "w.txt", "-o", "nowhere", "--sample-only"],
-            &["no model in nowhere", "train one first"],
-        ),
-        (
-            &[
-                "train", "-i", "w.txt", "-o", "nowhere", "--type", "mlp", "--resume",
-            ],
-            &["--resume", "train one first"],
-        ),
-        (
-            &[
-                "train", "-i", "w.txt", "--out", "m.mm", "--type", "mlp", "--resume",
-            ],
-            &["no training state"],
-        ),
-        (
-            &["train", "-i", "w.txt", "--type", "counts", "--resume"],
-            &["--resume", "in one go"],
-        ),
-        (
-            &["sample", "--model", "bad.mm"],
-            &["cannot load the model bad.mm", "not a makemore model"],
-        ),
-        (
-            &["sample", "--model", "m.mm", "--smoothing", "2"],
-            &["--smoothing", "saved model"],
-        ),
-        (
-            &["eval", "--model", "m.mm", "--input", "missing.txt"],
-            &["missing.txt"],
-        ),
+        ("train -i w.txt --type counts --out folder", &["folder is a directory"]),
+        ("sample --model bad.mm", &["cannot load the model bad.mm", "not a makemore model"]),
+        ("sample --model m.mm --smoothing 2", &["--smoothing", "saved model"]),
+        ("eval --model m.mm --input missing.txt", &["missing.txt"]),
     ];
     let before = listing(&dir);
-    for (args, pieces) in cases {
-        let r = run(args, &dir);
+    for (line, pieces) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let r = run(&args, &dir);
         assert_eq!(r.code, Some(1), "{args:?} should fail: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{args:?} printed {}", r.stdout);
-        let err: Vec<&str> = r
-            .stderr
-            .lines()
-            .filter(|l| !l.contains(" words ("))
-            .collect();
+        let err: Vec<&str> = r.stderr.lines().filter(|l| !l.contains(" words (")).collect();
         assert_eq!(err.len(), 1, "{args:?}: one line, got {}", r.stderr);
         assert!(
             err[0].starts_with("error: ") && err[0].contains("(hint: "),
@@ -397,42 +204,15 @@ fn bad_input_is_one_line_with_a_hint_and_leaves_nothing() {
             err[0]
         );
         for piece in *pieces {
-            assert!(
-                err[0].contains(piece),
-                "{args:?}: no {piece:?} in {}",
-                err[0]
-            );
+            assert!(err[0].contains(piece), "{args:?}: no {piece:?} in {}", err[0]);
         }
     }
-    assert_eq!(
-        listing(&dir),
-        before,
-        "a failed command left something behind"
-    );
+    assert_eq!(listing(&dir), before, "a failed command left something behind");
     // a model of another type in the work dir is not resumed as this one
-    ok(
-        &[
-            "-i",
-            "w.txt",
-            "-o",
-            "out",
-            "--type",
-            "bigram",
-            "--max-steps",
-            "2",
-        ],
-        &dir,
-    );
-    let r = run(
-        &["-i", "w.txt", "-o", "out", "--type", "mlp", "--resume"],
-        &dir,
-    );
+    ok(&["-i", "w.txt", "-o", "out", "--type", "bigram", "--max-steps", "2", "-b", "4"], &dir);
+    let r = run(&["-i", "w.txt", "-o", "out", "--type", "mlp", "--resume"], &dir);
     assert_eq!(r.code, Some(1));
-    assert!(
-        r.stderr.contains("holds a bigram model, not mlp"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("holds a bigram model, not mlp"), "{}", r.stderr);
 }
 
 #[test]
@@ -440,6 +220,7 @@ fn usage_errors_are_claps() {
     let (_dir, dir) = workspace();
     for args in [
         &["sample", "--input", "w.txt", "-n", "-1"][..],
+        &["train", "-i", "w.txt", "--type", "mlp", "--top-k", "0"],
         &["sample"],
         &["train", "-i", "w.txt", "--type", "lstm"],
         &["eval", "--input", "w.txt"],
@@ -464,6 +245,8 @@ fn every_subcommand_and_flag_has_help() {
         "--input-file",
         "--work-dir",
         "--out",
+        "--overwrite",
+        "--num-workers",
         "--type",
         "--max-steps",
         "--resume",
@@ -496,11 +279,9 @@ fn every_subcommand_and_flag_has_help() {
         "--smoothing",
         "--context",
     ];
-    for (command, flags) in [
-        ("train", train),
-        ("sample", sample),
-        ("eval", &["--model", "--work-dir", "--input"][..]),
-    ] {
+    for (command, flags) in
+        [("train", train), ("sample", sample), ("eval", &["--model", "--work-dir", "--input"][..])]
+    {
         // `-h`: one line per flag, the flag then its help text
         let r = ok(&[command, "-h"], dir.path());
         for flag in flags {
@@ -527,22 +308,12 @@ fn a_closed_pipe_ends_quietly() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap(); // then closed
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap(); // then closed
     let status = child.wait().unwrap();
     let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert_eq!(first.trim(), "cexze");
-    assert!(
-        status.success() && stderr.is_empty(),
-        "{status:?}: {stderr}"
-    );
+    assert!(status.success() && stderr.is_empty(), "{status:?}: {stderr}");
 }
 
 #[test]
@@ -560,26 +331,15 @@ fn ctrl_c_stops_training_and_keeps_the_best_model() {
     let mut line = String::new();
     while !line.starts_with("step 20 |") {
         line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "training ended by itself"
-        );
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "training ended by itself");
     }
-    let sigint = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let sigint = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(sigint.success());
     let status = child.wait().unwrap();
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(
         stderr.contains("stopped by Ctrl-C") && rest.contains("train loss:"),

@@ -37,10 +37,7 @@ fn e01_trigram_nll_matches_the_lecture_style_loop() -> Result<()> {
     let expected = r["trigram_nll_add1_f64"]
         .as_f64()
         .expect("trigram_nll_add1_f64 in reference.json (hint: run `make reference`)");
-    assert!(
-        (loss - expected).abs() < 1e-5,
-        "trigram nll {loss} vs {expected}"
-    );
+    assert!((loss - expected).abs() < 1e-5, "trigram nll {loss} vs {expected}");
     // the float32 loop of the lecture's style agrees to its rounding
     let f32_loop = r["trigram_nll_add1"].as_f64().unwrap();
     assert!((loss - f32_loop).abs() < 1e-3, "{loss} vs {f32_loop}");
@@ -73,10 +70,7 @@ fn e02_split_puts_every_word_in_exactly_one_part() {
     let mut expected = words.clone();
     all.sort();
     expected.sort();
-    assert_eq!(
-        all, expected,
-        "the three parts together are the words, as a multiset"
-    );
+    assert_eq!(all, expected, "the three parts together are the words, as a multiset");
 }
 
 #[test]
@@ -87,10 +81,7 @@ fn e02_split_is_80_10_10() {
     assert_eq!(split.train.len(), n * 8 / 10);
     assert_eq!(split.dev.len(), n * 9 / 10 - n * 8 / 10);
     assert_eq!(split.test.len(), n - n * 9 / 10);
-    assert_eq!(
-        (split.train.len(), split.dev.len(), split.test.len()),
-        (25626, 3203, 3204)
-    );
+    assert_eq!((split.train.len(), split.dev.len(), split.test.len()), (25626, 3203, 3204));
     // small lists too: nothing lost, nothing doubled
     for len in [0, 1, 2, 9, 10, 11] {
         let few: Vec<String> = (0..len).map(|i| format!("w{i}")).collect();
@@ -110,10 +101,7 @@ fn e02_trigram_overfits_more_than_the_bigram() -> Result<()> {
         Ok(nll(&model, &split.dev)? - nll(&model, &split.train)?)
     };
     let (bigram, trigram) = (gap(1)?, gap(2)?);
-    assert!(
-        trigram > bigram,
-        "dev - train gap: trigram {trigram}, bigram {bigram}"
-    );
+    assert!(trigram > bigram, "dev - train gap: trigram {trigram}, bigram {bigram}");
     Ok(())
 }
 
@@ -143,56 +131,33 @@ fn e04_e05_one_hot_index_and_cross_entropy_agree() -> Result<()> {
             + net.w().pow_tensor_scalar(2).mean(Kind::Float) * 0.01
     });
     let torch_ce = torch_ce.double_value(&[]);
-    assert!(
-        (l3 - torch_ce).abs() < 1e-6,
-        "crate {l3} vs torch's cross_entropy {torch_ce}"
-    );
+    assert!((l3 - torch_ce).abs() < 1e-6, "crate {l3} vs torch's cross_entropy {torch_ce}");
     // In float32 the gradients differ by ~1e-5: indexing's backward adds the up to 32,033
     // gradients of a row one at a time into a float32 sum, the matmul's backward sums in blocks.
     // The float64 gradient shows that this is rounding: all three are near it, one-hot within 1e-7.
     let grad64 = |logits: &dyn Fn(&Tensor) -> Tensor, fused: bool| -> (f64, Tensor) {
-        let w64 = net
-            .w()
-            .detach()
-            .to_kind(Kind::Double)
-            .set_requires_grad(true);
+        let w64 = net.w().detach().to_kind(Kind::Double).set_requires_grad(true);
         let logits = logits(&w64); // (n, 27)
         let data_loss = if fused {
             logits.cross_entropy_loss::<Tensor>(data.ys(), None, Reduction::Mean, -100, 0.0)
         } else {
             let counts = logits.exp();
             let probs = &counts / counts.sum_dim_intlist(1, true, Kind::Double);
-            -probs
-                .gather(1, &data.ys().unsqueeze(1), false)
-                .log()
-                .mean(Kind::Double)
+            -probs.gather(1, &data.ys().unsqueeze(1), false).log().mean(Kind::Double)
         };
         let loss = data_loss + w64.pow_tensor_scalar(2).mean(Kind::Double) * 0.01;
         loss.backward();
         (loss.double_value(&[]), w64.grad().copy())
     };
     let rows = net.w().size()[0];
-    let (m1, h1) = grad64(
-        &|w| data.xs().one_hot(rows).to_kind(Kind::Double).matmul(w),
-        false,
-    );
+    let (m1, h1) = grad64(&|w| data.xs().one_hot(rows).to_kind(Kind::Double).matmul(w), false);
     let (m2, h2) = grad64(&|w| w.index_select(0, data.xs()), false);
     let (m3, h3) = grad64(&|w| w.index_select(0, data.xs()), true);
     assert!((m1 - m2).abs() < 1e-12 && (m1 - m3).abs() < 1e-12);
-    assert!(
-        max_abs_diff(&h1, &h2) < 1e-6,
-        "float64 gradients one-hot vs index"
-    );
-    assert!(
-        max_abs_diff(&h1, &h3) < 1e-6,
-        "float64 gradients one-hot vs cross_entropy"
-    );
+    assert!(max_abs_diff(&h1, &h2) < 1e-6, "float64 gradients one-hot vs index");
+    assert!(max_abs_diff(&h1, &h3) < 1e-6, "float64 gradients one-hot vs cross_entropy");
     assert!((l1 - m1).abs() < 1e-6, "float32 loss {l1} vs float64 {m1}");
-    let (d1, d2, d3) = (
-        max_abs_diff(&g1, &h1),
-        max_abs_diff(&g2, &h1),
-        max_abs_diff(&g3, &h1),
-    );
+    let (d1, d2, d3) = (max_abs_diff(&g1, &h1), max_abs_diff(&g2, &h1), max_abs_diff(&g3, &h1));
     assert!(d1 < 1e-7, "one-hot gradient vs float64: {d1}");
     assert!(d2 < 3e-5, "index gradient vs float64: {d2}");
     assert!(d3 < 3e-5, "cross_entropy gradient vs float64: {d3}");
@@ -205,10 +170,7 @@ fn e05_cross_entropy_survives_large_logits() -> Result<()> {
     let ys = Tensor::from_slice(&[2i64, 0]);
     let counts = logits.exp(); // overflows to inf
     let probs = &counts / counts.sum_dim_intlist(1, true, Kind::Float);
-    let manual = -probs
-        .gather(1, &ys.unsqueeze(1), false)
-        .log()
-        .mean(Kind::Float);
+    let manual = -probs.gather(1, &ys.unsqueeze(1), false).log().mean(Kind::Float);
     assert!(!manual.double_value(&[]).is_finite());
     let fused = logits.cross_entropy_for_logits(&ys).double_value(&[]);
     assert!(fused.is_finite());
@@ -228,42 +190,23 @@ fn e06_training_from_counts_follows_the_per_example_loop() -> Result<()> {
     let mut lecture = NeuralModel::new(&vocab, 1, SEED)?;
     let one_hot = lecture.train(&data, &cfg)?;
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-    let counts = net.train(
-        &data,
-        &TrainConfig {
-            method: Method::Counts,
-            ..cfg
-        },
-    )?;
+    let counts = net.train(&data, &TrainConfig { method: Method::Counts, ..cfg })?;
     assert_eq!(counts.len(), 100);
     // The one-hot loss is a float32 mean of 228,146 terms, rounded differently by other CPU
     // kernels (5e-6 at step 0 on one CI machine): every step to 5e-5, the final loss to 1e-5.
     for (step, (a, b)) in counts.iter().zip(&one_hot).enumerate() {
-        assert!(
-            (a - b).abs() < 5e-5,
-            "step {step}: counts {a} vs one-hot {b}"
-        );
+        assert!((a - b).abs() < 5e-5, "step {step}: counts {a} vs one-hot {b}");
     }
     let (a, b) = (counts[99], one_hot[99]);
-    assert!(
-        (a - b).abs() < 1e-5,
-        "final loss: counts {a} vs one-hot {b}"
-    );
+    assert!((a - b).abs() < 1e-5, "final loss: counts {a} vs one-hot {b}");
     let w_diff = max_abs_diff(net.w(), lecture.w());
     assert!(w_diff < 1e-4, "W differs by {w_diff} after 100 steps");
     // and the lecture's Python loop
-    let expected: Vec<f64> = r["losses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let expected: Vec<f64> =
+        r["losses"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
     assert_eq!(expected.len(), 100);
     for (step, (a, b)) in counts.iter().zip(&expected).enumerate() {
-        assert!(
-            (a - b).abs() < 1e-4,
-            "step {step}: counts {a} vs Python {b}"
-        );
+        assert!((a - b).abs() < 1e-4, "step {step}: counts {a} vs Python {b}");
     }
     Ok(())
 }
@@ -276,19 +219,11 @@ fn e06_without_regularization_the_net_approaches_the_counts() -> Result<()> {
     let counts = CountModel::fit(&words, &vocab, 1, 0.0)?;
     let best = nll(&counts, &words)?;
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-    let cfg = TrainConfig {
-        steps: 2000,
-        lr: 50.0,
-        reg: 0.0,
-        method: Method::Counts,
-    };
+    let cfg = TrainConfig { steps: 2000, lr: 50.0, reg: 0.0, method: Method::Counts };
     let losses = net.train(&data, &cfg)?;
     let last = nll(&net, &words)?;
     assert!(last >= best - 1e-6, "the net {last} beat the counts {best}");
-    assert!(
-        last - best < 5e-3,
-        "the net {last} is far from the counts {best}"
-    );
+    assert!(last - best < 5e-3, "the net {last} is far from the counts {best}");
     assert!(losses[losses.len() - 1] < losses[0]);
     let probs = net.w().softmax(1, Kind::Float);
     let diff = max_abs_diff(&probs, counts.probs());
@@ -300,17 +235,11 @@ fn e06_without_regularization_the_net_approaches_the_counts() -> Result<()> {
 fn e06_small_heatmaps_fit_side_by_side() -> Result<()> {
     let words = words();
     let vocab = Vocab::from_words(&words)?;
-    let p = CountModel::fit(&words, &vocab, 1, 0.0)?
-        .probs()
-        .shallow_clone();
+    let p = CountModel::fit(&words, &vocab, 1, 0.0)?.probs().shallow_clone();
     let small = heatmap_sized(&p, &vocab, 15)?;
     assert_eq!((small.width, small.height), (405, 405));
     let both = side_by_side(&small, "softmax(W)", &small, "P")?;
-    assert!(
-        both.width <= 830,
-        "{} px is wider than JupyterLab's output",
-        both.width
-    );
+    assert!(both.width <= 830, "{} px is wider than JupyterLab's output", both.width);
     // the default size is unchanged, and a bad size is an error, not a panic
     assert_eq!(heatmap(&p, &vocab)?, heatmap_sized(&p, &vocab, 32)?);
     assert!(heatmap_sized(&p, &vocab, 0).is_err());

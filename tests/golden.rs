@@ -26,11 +26,8 @@ fn dataset_matches_the_lecture() -> Result<()> {
 #[test]
 fn top_bigrams_match_the_lecture() {
     let r = reference();
-    let top: Vec<(String, String, u64)> = bigram_dict(&words())
-        .into_iter()
-        .take(5)
-        .map(|((a, b), c)| (a, b, c as u64))
-        .collect();
+    let top: Vec<(String, String, u64)> =
+        bigram_dict(&words()).into_iter().take(5).map(|((a, b), c)| (a, b, c as u64)).collect();
     let expected: Vec<(String, String, u64)> = r["top_bigrams"]
         .as_array()
         .unwrap()
@@ -54,20 +51,13 @@ fn count_matrix_matches_the_lecture() -> Result<()> {
     let n = count_bigrams(&words, &vocab)?;
     assert_eq!(n.kind(), Kind::Int);
     assert_eq!(n.size(), vec![27, 27]);
-    let ours: Vec<Vec<i64>> = (0..27)
-        .map(|i| Vec::<i64>::try_from(n.get(i).to_kind(Kind::Int64)).unwrap())
-        .collect();
+    let ours: Vec<Vec<i64>> =
+        (0..27).map(|i| Vec::<i64>::try_from(n.get(i).to_kind(Kind::Int64)).unwrap()).collect();
     let expected: Vec<Vec<i64>> = r["counts"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|row| {
-            row.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_i64().unwrap())
-                .collect()
-        })
+        .map(|row| row.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect())
         .collect();
     assert_eq!(ours, expected);
     Ok(())
@@ -105,10 +95,7 @@ fn nll_matches_the_lecture() -> Result<()> {
     let expected = r["nll_add1_f64"].as_f64().unwrap();
     assert!((loss - expected).abs() < 1e-5, "nll {loss} vs {expected}");
     let lecture = r["nll_add1"].as_f64().unwrap();
-    assert!(
-        (loss - lecture).abs() < 5e-4,
-        "nll {loss} vs the lecture's float32 sum {lecture}"
-    );
+    assert!((loss - lecture).abs() < 5e-4, "nll {loss} vs the lecture's float32 sum {lecture}");
     let odd = nll(&model, &["andrejq".to_string()])?;
     assert!((odd - r["nll_andrejq_add1"].as_f64().unwrap()).abs() < 1e-5);
     let raw = CountModel::fit(&words, &vocab, 1, 0.0)?;
@@ -129,25 +116,12 @@ fn gradient_descent_matches_the_lecture() -> Result<()> {
     // the lecture's one-hot loop, and the default (the same losses from the counts, E06)
     for method in [Method::OneHot, TrainConfig::default().method] {
         let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-        let losses = net.train(
-            &data,
-            &TrainConfig {
-                method,
-                ..TrainConfig::default()
-            },
-        )?;
+        let losses = net.train(&data, &TrainConfig { method, ..TrainConfig::default() })?;
         assert_eq!(losses.len(), expected.len());
         for (step, (a, b)) in losses.iter().zip(&expected).enumerate() {
-            assert!(
-                (a - b).abs() < 1e-5,
-                "{method:?}, step {step}: loss {a} vs {b}"
-            );
+            assert!((a - b).abs() < 1e-5, "{method:?}, step {step}: loss {a} vs {b}");
         }
-        assert_eq!(
-            sample(&net, 5, SEED)?,
-            strings(&r["samples_net"]),
-            "{method:?}"
-        );
+        assert_eq!(sample(&net, 5, SEED)?, strings(&r["samples_net"]), "{method:?}");
     }
     Ok(())
 }
@@ -161,12 +135,7 @@ fn emma_walkthrough_matches_the_lecture() -> Result<()> {
     assert_eq!(Vec::<i64>::try_from(data.xs())?, vec![0, 5, 13, 13, 1]);
     assert_eq!(Vec::<i64>::try_from(data.ys())?, vec![5, 13, 13, 1, 0]);
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-    let cfg = TrainConfig {
-        steps: 5,
-        lr: 0.1,
-        reg: 0.0,
-        method: Method::OneHot,
-    };
+    let cfg = TrainConfig { steps: 5, lr: 0.1, reg: 0.0, method: Method::OneHot };
     let losses = net.train(&data, &cfg)?;
     for (a, b) in losses.iter().zip(floats(&r["emma_losses"])) {
         assert!((a - b).abs() < 1e-5, "emma loss {a} vs {b}");

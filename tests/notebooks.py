@@ -277,7 +277,7 @@ def check_mistakes():
     short message that names the problem, and the kernel and the earlier variables must survive
     them. Then problems_in must report a panicking cell, unless it is tagged raises-exception.
     Prints one line per check; returns the failures."""
-    code = ([':dep makemore = { path = ".." }',
+    code = ([':dep makemore = { path = "..", default-features = false }',
              'use makemore::prelude::*;\nlet words = read_words("../data/names.txt")?;\n'
              'let vocab = Vocab::from_words(&words)?;\nlet N = count_bigrams(&words, &vocab)?;\nN.size()']
             + [c for _, c, _, _ in MISTAKES] + ['N.size()', 'vocab.len()', PANIC])

@@ -236,7 +236,7 @@ def kernel_checks(env):
     os.environ['PATH'] = env['PATH']  # nbclient starts the kernel with this env + kernel.json's
     os.environ.pop('MAKEMORE_EVCXR_SLOT', None)
     nb = nbformat.v4.new_notebook()
-    for src in (':dep makemore = { path = ".." }', CODE, ENV_REPORT):
+    for src in (':dep makemore = { path = "..", default-features = false }', CODE, ENV_REPORT):
         nb.cells.append(nbformat.v4.new_code_cell(src))
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=600, startup_timeout=120, allow_errors=True,
                             resources={'metadata': {'path': str(ROOT / 'notebooks')}})

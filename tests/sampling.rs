@@ -14,9 +14,7 @@ fn sample_with_multinomial(model: &dyn LanguageModel, n: usize, seed: i64) -> Ve
             let mut out = String::new();
             loop {
                 let context = &ids[ids.len().saturating_sub(model.block_size())..];
-                let p = model
-                    .next_probs(&Tensor::from_slice(context).view([1, -1]))
-                    .unwrap();
+                let p = model.next_probs(&Tensor::from_slice(context).view([1, -1])).unwrap();
                 let ix = p.get(0).multinomial(1, true).int64_value(&[0]);
                 out.push(model.vocab().itos(ix).unwrap());
                 if ix == 0 {
@@ -75,11 +73,7 @@ fn sampling_draws_exactly_what_the_lectures_multinomial_loop_draws() -> Result<(
         assert!(after.equal(&fresh), "sample moved torch's generator");
         let fast = fast?;
         assert_eq!(fast.len(), n);
-        assert_eq!(
-            fast,
-            sample_with_multinomial(model, n, seed),
-            "{model:?}, seed {seed}"
-        );
+        assert_eq!(fast, sample_with_multinomial(model, n, seed), "{model:?}, seed {seed}");
     }
     Ok(())
 }

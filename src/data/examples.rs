@@ -209,16 +209,12 @@ impl Sequences {
     /// than `len - 1`; [`Error::NoWords`] for no words.
     pub fn new(words: &[String], vocab: &Vocab, len: usize) -> Result<Sequences> {
         if words.is_empty() {
-            return Err(Error::NoWords {
-                what: "the word list".to_string(),
-            });
+            return Err(Error::NoWords { what: "the word list".to_string() });
         }
         let mut x = vec![0i64; words.len() * len];
         let mut y = vec![-1i64; words.len() * len];
         let mut targets = Vec::with_capacity(words.len());
-        for (w, (xr, yr)) in words
-            .iter()
-            .zip(x.chunks_exact_mut(len).zip(y.chunks_exact_mut(len)))
+        for (w, (xr, yr)) in words.iter().zip(x.chunks_exact_mut(len).zip(y.chunks_exact_mut(len)))
         {
             let mut t = 0;
             for ch in w.chars() {
@@ -278,19 +274,12 @@ impl Sequences {
         for &i in index {
             let targets = usize::try_from(i).ok().and_then(|i| self.targets.get(i));
             width = width.max(*targets.ok_or_else(|| {
-                Error::param(
-                    "word index",
-                    i,
-                    "it is past the last word",
-                    "pick words 0 to len - 1",
-                )
+                Error::param("word index", i, "it is past the last word", "pick words 0 to len - 1")
             })?);
         }
         let index = Tensor::from_slice(index);
         let cut = |t: &Tensor| -> Result<Tensor> {
-            Ok(t.f_index_select(0, &index)?
-                .f_narrow(1, 0, width as i64)?
-                .f_to(device)?)
+            Ok(t.f_index_select(0, &index)?.f_narrow(1, 0, width as i64)?.f_to(device)?)
         };
         Ok((cut(&self.x)?, cut(&self.y)?))
     }
@@ -298,12 +287,7 @@ impl Sequences {
 
 impl std::fmt::Debug for Sequences {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Sequences {{ words: {}, width: {} }}",
-            self.len(),
-            self.width()
-        )
+        write!(f, "Sequences {{ words: {}, width: {} }}", self.len(), self.width())
     }
 }
 

@@ -1,13 +1,20 @@
 //! The vocabulary: the lecture's `stoi` and `itos`, with `.` = 0 and the sorted characters after.
-//! Built in `01_counting_bigrams`, used everywhere after.
+//! Built in `01_counting_bigrams`, used everywhere after. Index 0 is the token that starts and
+//! ends every word, not a character of the data: it is shown as `.` (the lecture's), or, when
+//! the data itself has a `.` ("st. louis"), as the first of `·`, `¶`, `§`, ... that it lacks.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::error::{Error, Result};
 
-/// The token that marks both the start and the end of a word (index 0).
+/// How the token that marks both the start and the end of a word (index 0) is shown, when the
+/// data has no `.`.
 pub const BOUNDARY: char = '.';
+
+/// How index 0 is shown when the data has a `.`: the first of these it lacks (and past them,
+/// the first private-use character it lacks).
+const STAND_INS: [char; 4] = ['·', '¶', '§', '¤'];
 
 /// Characters to indices and back, built from the data exactly as the lecture does:
 /// `chars = sorted(set(''.join(words)))`, `stoi = {s: i + 1}`, `stoi['.'] = 0`.
@@ -24,25 +31,16 @@ pub struct Vocab {
 // A vocabulary is never empty: it holds `.` and at least one character.
 #[allow(clippy::len_without_is_empty)]
 impl Vocab {
-    /// Builds the vocabulary of `words`.
+    /// Builds the vocabulary of `words`: any characters, `.` included.
     ///
     /// # Errors
-    /// [`Error::NoWords`] for an empty list or one of empty words only, [`Error::BoundaryInWord`]
-    /// if a word holds `.`.
+    /// [`Error::NoWords`] for an empty list or one of empty words only.
     pub fn from_words(words: &[String]) -> Result<Vocab> {
         if words.is_empty() {
-            return Err(Error::NoWords {
-                what: "the word list".to_string(),
-            });
+            return Err(Error::NoWords { what: "the word list".to_string() });
         }
         let mut chars = std::collections::BTreeSet::new();
-        for (i, w) in words.iter().enumerate() {
-            if w.contains(BOUNDARY) {
-                return Err(Error::BoundaryInWord {
-                    line: i + 1,
-                    word: w.chars().take(40).collect(),
-                });
-            }
+        for w in words {
             chars.extend(w.chars());
         }
         if chars.is_empty() {
@@ -50,36 +48,51 @@ impl Vocab {
                 what: "the word list (all its words are empty)".to_string(),
             });
         }
-        Ok(Vocab::from_sorted(chars.into_iter()))
+        let shown = std::iter::once(BOUNDARY)
+            .chain(STAND_INS)
+            .chain(('\u{e000}'..='\u{f8ff}').take(chars.len() + 1))
+            .find(|c| !chars.contains(c))
+            .unwrap_or(BOUNDARY); // there are more private-use characters than data characters
+        Ok(Vocab::from_sorted(shown, chars.into_iter()))
     }
 
-    /// Rebuilds a vocabulary from its characters in index order (as [`Vocab::as_string`] gives),
-    /// e.g. when loading a saved model.
+    /// Rebuilds a vocabulary from its characters in index order (as [`Vocab::as_string`] gives:
+    /// how index 0 is shown, then the data's characters), e.g. when loading a saved model.
     ///
     /// # Errors
-    /// [`Error::Param`] if `.` is not first, a character repeats, or `.` is alone.
+    /// [`Error::Param`] if a character repeats, or there is no character after index 0.
     pub fn from_chars(chars: &str) -> Result<Vocab> {
         let itos: Vec<char> = chars.chars().collect();
         let set: std::collections::BTreeSet<char> = itos.iter().copied().collect();
-        if itos.first() != Some(&BOUNDARY) || set.len() != itos.len() || itos.len() < 2 {
+        if set.len() != itos.len() || itos.len() < 2 {
             return Err(Error::param(
                 "vocabulary",
                 chars,
-                "it must start with '.', hold each character once, and at least one more",
+                "it must hold each character once, and at least one after the boundary",
                 "build it with Vocab::from_words",
             ));
         }
-        Ok(Vocab::from_sorted(itos.into_iter().skip(1)))
+        Ok(Vocab::from_sorted(itos[0], itos.into_iter().skip(1)))
     }
 
-    fn from_sorted(chars: impl Iterator<Item = char>) -> Vocab {
-        let itos: Vec<char> = std::iter::once(BOUNDARY).chain(chars).collect();
+    fn from_sorted(boundary: char, chars: impl Iterator<Item = char>) -> Vocab {
+        let itos: Vec<char> = std::iter::once(boundary).chain(chars).collect();
         let stoi: BTreeMap<char, i64> = itos.iter().zip(0..).map(|(&c, i)| (c, i)).collect();
         let mut ascii = [-1; 128];
         for (&c, &i) in stoi.range(..'\u{80}') {
             ascii[c as usize] = i;
         }
         Vocab { itos, stoi, ascii }
+    }
+
+    /// How index 0, the start and end of every word, is shown: `.`, unless the data has a `.`.
+    pub fn boundary(&self) -> char {
+        self.itos[0]
+    }
+
+    /// `name` without the boundary that ends it (a sampled name ends with it).
+    pub fn strip<'a>(&self, name: &'a str) -> &'a str {
+        name.strip_suffix(self.boundary()).unwrap_or(name)
     }
 
     /// Number of tokens, `.` included (27 for the names).
@@ -95,10 +108,7 @@ impl Vocab {
     pub fn stoi(&self, ch: char) -> Result<i64> {
         match self.ascii.get(ch as usize) {
             Some(&i) if i >= 0 => Ok(i),
-            _ => self.stoi.get(&ch).copied().ok_or(Error::UnknownChar {
-                ch,
-                len: self.len(),
-            }),
+            _ => self.stoi.get(&ch).copied().ok_or(Error::UnknownChar { ch, len: self.len() }),
         }
     }
 
@@ -110,10 +120,7 @@ impl Vocab {
         usize::try_from(i)
             .ok()
             .and_then(|u| self.itos.get(u).copied())
-            .ok_or(Error::UnknownIndex {
-                index: i,
-                len: self.len(),
-            })
+            .ok_or(Error::UnknownIndex { index: i, len: self.len() })
     }
 
     /// The token indices of a word framed by `context` boundary tokens in front and one behind:
@@ -138,7 +145,7 @@ impl Vocab {
         ids.iter().map(|&i| self.itos(i)).collect()
     }
 
-    /// All characters in index order, `.` first: `".abc...z"`.
+    /// All characters in index order, the boundary first: `".abc...z"`.
     pub fn as_string(&self) -> String {
         self.itos.iter().collect()
     }
@@ -193,19 +200,21 @@ mod tests {
     #[test]
     fn errors_name_the_problem() {
         let v = Vocab::from_words(&words(&["ab"])).unwrap();
-        assert!(matches!(
-            v.stoi('z'),
-            Err(Error::UnknownChar { ch: 'z', .. })
-        ));
+        assert!(matches!(v.stoi('z'), Err(Error::UnknownChar { ch: 'z', .. })));
         assert!(matches!(v.stoi('é'), Err(Error::UnknownChar { .. })));
-        assert!(matches!(
-            v.itos(3),
-            Err(Error::UnknownIndex { index: 3, .. })
-        ));
+        assert!(matches!(v.itos(3), Err(Error::UnknownIndex { index: 3, .. })));
         assert!(matches!(v.itos(-1), Err(Error::UnknownIndex { .. })));
-        let e = Vocab::from_words(&words(&["a.b"])).unwrap_err();
+        let e = Vocab::from_words(&[]).unwrap_err();
         assert!(e.to_string().contains("hint:"), "{e}");
-        assert!(Vocab::from_words(&[]).is_err());
-        assert!(Vocab::from_chars("ab").is_err());
+        assert!(Vocab::from_chars("aa").is_err() && Vocab::from_chars("a").is_err());
+    }
+
+    #[test]
+    fn a_dot_in_the_data_is_a_character_and_index_0_gets_a_stand_in() {
+        let v = Vocab::from_words(&words(&["a.b", "·"])).unwrap();
+        assert_eq!(v.as_string(), "¶.ab·"); // '.' and '·' are the data's: index 0 shows as '¶'
+        assert_eq!((v.stoi('.').unwrap(), v.stoi('¶').unwrap()), (1, 0));
+        assert_eq!(v.strip("a.b¶"), "a.b");
+        assert_eq!(Vocab::from_chars(&v.as_string()).unwrap(), v);
     }
 }

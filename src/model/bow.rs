@@ -2,21 +2,18 @@
 //! position) of everything before it, adds an MLP of that, and reads out the logits. The average
 //! is attention with equal weights: the step before the Transformer.
 
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
-use super::nn::{check_len, device_of, Embedding, Linear, Params};
-use super::{LanguageModel, ModelConfig};
+use super::nn::{check_len, Embedding, Linear, Params};
+use super::{Core, ModelConfig, ModelType};
 use crate::data::Vocab;
 use crate::error::Result;
 
 /// makemore.py's BoW.
 #[derive(Debug)]
 pub struct Bow {
-    /// Every parameter, by name, as makemore.py names them.
-    pub(super) params: Vec<(String, Tensor)>,
-    pub(super) cfg: ModelConfig,
-    vocab: Vocab,
-    block_size: usize,
+    /// The vocabulary, block size, sizes and parameters (makemore.py's names).
+    pub(super) core: Core,
     wte: Embedding,
     wpe: Embedding,
     c_fc: Linear,
@@ -26,6 +23,7 @@ pub struct Bow {
 
 impl Bow {
     pub(crate) fn new(
+        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
@@ -37,32 +35,16 @@ impl Bow {
         let c_fc = Linear::new(&mut p, "context_block.mlp.c_fc", e, e2, true)?;
         let c_proj = Linear::new(&mut p, "context_block.mlp.c_proj", e2, e, true)?;
         let head = Linear::new(&mut p, "lm_head", e, v, true)?;
-        Ok(Bow {
-            params: p.into_list(),
-            cfg: *cfg,
-            vocab: vocab.clone(),
-            block_size,
-            wte,
-            wpe,
-            c_fc,
-            c_proj,
-            head,
-        })
+        Ok(Bow { core: Core::new(vocab, block_size, cfg, p), wte, wpe, c_fc, c_proj, head })
     }
 }
 
-impl LanguageModel for Bow {
-    fn vocab(&self) -> &Vocab {
-        &self.vocab
-    }
-    fn block_size(&self) -> usize {
-        self.block_size
-    }
-    fn device(&self) -> Device {
-        device_of(&self.params)
-    }
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (_, t) = check_len(x, self.block_size)?;
+network!(Bow);
+
+impl Bow {
+    /// The logits after every prefix: `(B, T)` → `(B, T, V)`.
+    fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        let (_, t) = check_len(x, self.core.block_size)?;
         let pos = Tensor::f_arange(t, (Kind::Int64, x.device()))?;
         let x = self.wte.forward(x)?.f_add(&self.wpe.forward(&pos)?)?; // (B, T, n_embd)
                                                                        // the causal bag of words: the mean of positions 0..=t

@@ -44,17 +44,12 @@ pub fn bigram_dict(words: &[String]) -> Vec<((String, String), usize)> {
             .collect();
         for pair in chs.windows(2) {
             let order = seen.len();
-            seen.entry((pair[0].clone(), pair[1].clone()))
-                .or_insert((0, order))
-                .0 += 1;
+            seen.entry((pair[0].clone(), pair[1].clone())).or_insert((0, order)).0 += 1;
         }
     }
     let mut items: Vec<_> = seen.into_iter().collect();
     items.sort_by_key(|(_, (count, order))| (std::cmp::Reverse(*count), *order));
-    items
-        .into_iter()
-        .map(|(k, (count, _))| (k, count))
-        .collect()
+    items.into_iter().map(|(k, (count, _))| (k, count)).collect()
 }
 
 /// Probabilities from counts with add-`smoothing` ("fake counts"), by broadcast row
@@ -66,10 +61,7 @@ pub fn bigram_dict(words: &[String]) -> Vec<((String, String), usize)> {
 pub fn probs_from_counts(counts: &Tensor, smoothing: f64) -> Result<Tensor> {
     let smoothing = non_negative("smoothing", smoothing)?;
     let v = *counts.size().last().unwrap_or(&0);
-    let p = counts
-        .f_view([-1, v])?
-        .f_to_kind(Kind::Float)?
-        .f_add_scalar(smoothing)?; // (rows, V)
+    let p = counts.f_view([-1, v])?.f_to_kind(Kind::Float)?.f_add_scalar(smoothing)?; // (rows, V)
     let sums = p.f_sum_dim_intlist(1, true, Kind::Float)?; // (rows, 1)
     Ok(p.f_div(&sums)?) // (rows, V) / (rows, 1) broadcasts over columns
 }
@@ -96,15 +88,16 @@ impl CountModel {
     /// As [`count_ngrams`] and [`probs_from_counts`].
     pub fn fit(words: &[String], vocab: &Vocab, context: usize, smoothing: f64) -> Result<Self> {
         let counts = count_ngrams(words, vocab, context)?;
-        Self::from_counts(counts, vocab, smoothing)
+        Self::from_counts(&counts, vocab, smoothing)
     }
 
-    /// A model from counts already made, `[V; context + 1]` or `[V^context, V]`, none negative.
+    /// A model from counts already made, `[V; context + 1]` or `[V^context, V]`, none negative
+    /// (the model keeps a view of them: no copy).
     ///
     /// # Errors
     /// [`Error::Shape`] if the counts do not match the vocabulary or one is negative;
     /// [`Error::Param`] for a negative or non-finite `smoothing`.
-    pub fn from_counts(counts: Tensor, vocab: &Vocab, smoothing: f64) -> Result<Self> {
+    pub fn from_counts(counts: &Tensor, vocab: &Vocab, smoothing: f64) -> Result<Self> {
         let v = vocab.len() as i64;
         let numel: i64 = counts.size().iter().product();
         let mut context = 0;
@@ -121,24 +114,14 @@ impl CountModel {
                 got: format!(
                     "{:?}{}",
                     counts.size(),
-                    if negative {
-                        " with a negative count"
-                    } else {
-                        ""
-                    }
+                    if negative { " with a negative count" } else { "" }
                 ),
                 hint: "count with the same vocabulary you pass here",
             });
         }
         let counts = counts.f_view([rows, v])?;
         let probs = probs_from_counts(&counts, smoothing)?;
-        Ok(CountModel {
-            vocab: vocab.clone(),
-            context,
-            smoothing,
-            counts,
-            probs,
-        })
+        Ok(CountModel { vocab: vocab.clone(), context, smoothing, counts, probs })
     }
 
     /// The counts `[V^context, V]`, Int32: the lecture's `N`.
@@ -172,10 +155,7 @@ impl LanguageModel for CountModel {
     /// `log P` of each position's context row: `(B, T, V)`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let rows = table_rows(x, self.context, self.vocab.len())?; // (B, T)
-        let logp = self
-            .probs
-            .f_log()?
-            .f_index_select(0, &rows.f_reshape(-1)?)?; // (B*T, V)
+        let logp = self.probs.f_log()?.f_index_select(0, &rows.f_reshape(-1)?)?; // (B*T, V)
         let mut shape = rows.size();
         shape.push(self.vocab.len() as i64);
         Ok(logp.f_view(shape.as_slice())?)
@@ -189,6 +169,9 @@ impl LanguageModel for CountModel {
     fn log_likelihood(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         let rows = table_rows(x, self.context, self.vocab.len())?;
         table_log_likelihood(&self.probs.f_log()?, &rows, y)
+    }
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        vec![("counts".to_string(), self.counts.shallow_clone())]
     }
 }
 
@@ -227,6 +210,6 @@ mod tests {
         assert!(sums.allclose(&sums.ones_like(), 1e-6, 1e-6, false));
         // (N + 1) / rowsum: row '.' has counts [0, 0, 1, 0] -> [1, 1, 2, 1] / 5
         assert!((m.probs().double_value(&[0, 2]) - 0.4).abs() < 1e-6);
-        assert!(CountModel::from_counts(m.counts().neg(), &v, 1.0).is_err());
+        assert!(CountModel::from_counts(&m.counts().neg(), &v, 1.0).is_err());
     }
 }

@@ -22,28 +22,21 @@ use std::path::Path;
 use tch::{Kind, Tensor};
 
 use super::nn::Params;
-use super::{bad_file, CountModel, Model, ModelConfig, ModelType, NeuralModel};
+use super::{bad_file, CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 
 /// "makemore" in ASCII, read as a big-endian number: marks the file as ours.
 const MAGIC: i64 = 0x6d61_6b65_6d6f_7265;
-/// The format version; bump it when the layout changes.
-const VERSION: i64 = 2;
+/// The format version; bump it when the layout changes. Version 3: makemore.py's bigram saves
+/// its table as `p.logits`, and training state as typed `train.*` tensors. Older files are
+/// refused with a line that says so (train the model again).
+const VERSION: i64 = 3;
 
 /// Saves `model`, and `extra` tensors (named `train.*`) beside it.
 pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> Result<()> {
-    let codes: Vec<i32> = model
-        .as_dyn()
-        .vocab()
-        .chars()
-        .iter()
-        .map(|&c| c as i32)
-        .collect();
-    let kind = ModelType::ALL
-        .iter()
-        .position(|&k| k == model.kind())
-        .unwrap_or(0);
+    let codes: Vec<i32> = model.vocab().chars().iter().map(|&c| c as i32).collect();
+    let kind = ModelType::ALL.iter().position(|&k| k == model.kind()).unwrap_or(0);
     let smoothing = match model {
         Model::Counts(m) => m.smoothing(),
         _ => 0.0,
@@ -51,28 +44,20 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
     let mut tensors: BTreeMap<String, Tensor> = BTreeMap::new();
     tensors.insert("makemore".into(), Tensor::from_slice(&[MAGIC, VERSION]));
     tensors.insert("type".into(), Tensor::from_slice(&[kind as i64]));
-    tensors.insert(
-        "block_size".into(),
-        Tensor::from_slice(&[model.as_dyn().block_size() as i64]),
-    );
+    tensors.insert("block_size".into(), Tensor::from_slice(&[model.block_size() as i64]));
     tensors.insert("smoothing".into(), Tensor::from_slice(&[smoothing]));
     let cfg = model.config();
     let config = [cfg.n_layer, cfg.n_head, cfg.n_embd, cfg.n_embd2].map(|x| x as i64);
     tensors.insert("config".into(), Tensor::from_slice(&config));
     tensors.insert("vocab".into(), Tensor::from_slice(&codes));
-    let params = model
-        .parameters()
-        .into_iter()
-        .map(|(name, t)| (format!("p.{name}"), t));
+    let params = model.parameters().into_iter().map(|(name, t)| (format!("p.{name}"), t));
     for (name, t) in params.chain(extra) {
         tensors.insert(name, t.f_detach()?.f_to(tch::Device::Cpu)?.f_contiguous()?);
     }
     let sum = checksum(&tensors)?;
     tensors.insert("checksum".into(), Tensor::from_slice(&[sum as i64]));
-    let list: Vec<(&str, Tensor)> = tensors
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.shallow_clone()))
-        .collect();
+    let list: Vec<(&str, Tensor)> =
+        tensors.iter().map(|(k, v)| (k.as_str(), v.shallow_clone())).collect();
     crate::io::write_atomic_with(path, |tmp| {
         Tensor::write_safetensors(&list, tmp).map_err(|e| std::io::Error::other(e.to_string()))
     })
@@ -80,21 +65,16 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
 
 /// FNV-1a (64 bit) over each tensor's name, kind, shape and bytes, in name order.
 fn checksum(tensors: &BTreeMap<String, Tensor>) -> Result<u64> {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
+    let mut h = crate::io::Fnv::default();
     for (name, t) in tensors.iter().filter(|(name, _)| *name != "checksum") {
-        eat(name.as_bytes());
-        eat(format!("{:?}{:?}", t.kind(), t.size()).as_bytes());
+        h.eat(name.as_bytes());
+        h.eat(format!("{:?}{:?}", t.kind(), t.size()).as_bytes());
         let t = t.f_contiguous()?;
         let mut bytes = vec![0u8; t.numel() * t.kind().elt_size_in_bytes()];
         t.f_copy_data_u8(&mut bytes, t.numel())?;
-        eat(&bytes);
+        h.eat(&bytes);
     }
-    Ok(h)
+    Ok(h.finish())
 }
 
 /// Loads a model onto `device` (the lecture's stay on the CPU), and the `train.*` tensors saved
@@ -106,9 +86,7 @@ pub(crate) fn load_on(
     let tensors = read(path)?;
     let bad = |why: String| bad_file(path, why);
     let ints = |name: &str, len: usize| -> Result<Vec<i64>> {
-        let t = tensors
-            .get(name)
-            .ok_or_else(|| bad(format!("it has no `{name}` tensor")))?;
+        let t = tensors.get(name).ok_or_else(|| bad(format!("it has no `{name}` tensor")))?;
         match Vec::<i64>::try_from(t) {
             Ok(v) if t.kind() == Kind::Int64 && v.len() == len => Ok(v),
             _ => Err(bad(format!(
@@ -122,21 +100,23 @@ pub(crate) fn load_on(
     let marker = ints("makemore", 2)
         .map_err(|_| bad("it is not a makemore model file (it has no `makemore` marker)".into()))?;
     if marker[0] != MAGIC {
-        return Err(bad(
-            "it is not a makemore model file (its marker is wrong)".into()
-        ));
+        return Err(bad("it is not a makemore model file (its marker is wrong)".into()));
     }
-    if marker[1] != VERSION {
+    if marker[1] < VERSION {
         return Err(bad(format!(
-            "it has format version {}, this makemore reads version {VERSION}",
+            "it was written by an older makemore (format version {}; this one reads {VERSION})",
+            marker[1]
+        )));
+    }
+    if marker[1] > VERSION {
+        return Err(bad(format!(
+            "it was written by a newer makemore (format version {}; this one reads {VERSION})",
             marker[1]
         )));
     }
     let sum = ints("checksum", 1)?[0];
     if checksum(&tensors)? as i64 != sum {
-        return Err(bad(
-            "its checksum does not match its contents: the file is corrupted".into(),
-        ));
+        return Err(bad("its checksum does not match its contents: the file is corrupted".into()));
     }
     let kind = usize::try_from(ints("type", 1)?[0])
         .ok()
@@ -158,30 +138,21 @@ pub(crate) fn load_on(
                 .ok_or_else(|| bad("it has no `smoothing` tensor".into()))?;
             let smoothing = smoothing.f_double_value(&[0])?;
             Model::Counts(
-                CountModel::from_counts(param("counts")?, &vocab, smoothing).map_err(invalid)?,
+                CountModel::from_counts(&param("counts")?, &vocab, smoothing).map_err(invalid)?,
             )
         }
         ModelType::Neural => {
             Model::Neural(NeuralModel::from_weights(&vocab, param("w")?).map_err(invalid)?)
-        }
-        ModelType::Bigram => {
-            let net = NeuralModel::from_weights(&vocab, param("w")?).map_err(invalid)?;
-            Model::Bigram(net.to_device(device)?)
         }
         _ => {
             let c = ints("config", 4)?
                 .iter()
                 .map(|&x| usize::try_from(x).unwrap_or(usize::MAX))
                 .collect::<Vec<_>>();
-            let cfg = ModelConfig {
-                n_layer: c[0],
-                n_head: c[1],
-                n_embd: c[2],
-                n_embd2: c[3],
-            };
+            let cfg = ModelConfig { n_layer: c[0], n_head: c[1], n_embd: c[2], n_embd2: c[3] };
             let block = usize::try_from(block_size)
                 .map_err(|_| bad(format!("its block size {block_size} is negative")))?;
-            let model = Model::build(kind, &vocab, block, &cfg, Params::new(device, false))
+            let model = Model::checked(kind, &vocab, block, &cfg, Params::new(device, false))
                 .map_err(invalid)?;
             for (name, mut t) in model.parameters() {
                 let saved = param(&name)?;
@@ -200,15 +171,12 @@ pub(crate) fn load_on(
         }
     };
     let params = tensors.keys().filter(|k| k.starts_with("p.")).count();
-    if model.as_dyn().block_size() as i64 != block_size || params != model.parameters().len() {
+    if model.block_size() as i64 != block_size || params != model.parameters().len() {
         return Err(bad(format!(
             "its {params} tensors or block size {block_size} do not match its {kind} model"
         )));
     }
-    let extra = tensors
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("train."))
-        .collect();
+    let extra = tensors.into_iter().filter(|(k, _)| k.starts_with("train.")).collect();
     Ok((model, extra))
 }
 
@@ -220,13 +188,8 @@ fn read(path: &Path) -> Result<BTreeMap<String, Tensor>> {
         false => Ok(()),
     });
     if let Err(source) = opened {
-        let missing = "check the path; make a model with `makemore train --input FILE --out MODEL`";
-        return Err(crate::io::read_error(
-            path,
-            source,
-            "a model file saved by `makemore train`",
-            missing,
-        ));
+        let missing = "check the path, or train and save a model there first";
+        return Err(crate::io::read_error(path, source, "a model file saved by makemore", missing));
     }
     let list = Tensor::read_safetensors(path).map_err(|e| {
         let detail = match e {
@@ -255,17 +218,54 @@ fn read_vocab(tensors: &BTreeMap<String, Tensor>) -> Result<Vocab> {
                 "train the model again",
             )
         })??;
-    let chars: Option<String> = codes
-        .iter()
-        .map(|&c| u32::try_from(c).ok().and_then(char::from_u32))
-        .collect();
+    let chars: Option<String> =
+        codes.iter().map(|&c| u32::try_from(c).ok().and_then(char::from_u32)).collect();
     let chars = chars.ok_or_else(|| {
-        Error::param(
-            "vocab",
-            "a number",
-            "it is not a character",
-            "train the model again",
-        )
+        Error::param("vocab", "a number", "it is not a character", "train the model again")
     })?;
     Vocab::from_chars(&chars)
+}
+
+/// makemore.py's `model.pt`, the `state_dict` its training saves with `torch.save`, as a network
+/// of `kind` with the sizes `cfg`, the vocabulary and block size of its words: what makemore.py
+/// itself needs to read it back. The file is decoded by `super::pt`, which builds tensors and
+/// dicts only and runs nothing from the pickle.
+pub(crate) fn load_pt(
+    path: &Path,
+    kind: ModelType,
+    cfg: &ModelConfig,
+    vocab: &Vocab,
+    block_size: usize,
+) -> Result<Model> {
+    let bad = |why: String| Error::Model {
+        path: path.to_path_buf(),
+        why,
+        hint: "give the --type, sizes and words file it was trained with",
+    };
+    let bytes = std::fs::read(path).map_err(|source| {
+        crate::io::read_error(path, source, "makemore.py's model.pt", "check the path")
+    })?;
+    let saved = super::pt::read_state_dict(&bytes).map_err(bad)?;
+    let model = Model::checked(kind, vocab, block_size, cfg, Params::new(tch::Device::Cpu, false))?;
+    let ours = model.parameters();
+    for (name, mut t) in ours.iter().map(|(n, t)| (n, t.shallow_clone())) {
+        let Some(p) = saved.get(name) else {
+            return Err(bad(format!("it has no `{name}`: it is not makemore.py's {kind}")));
+        };
+        if p.size() != t.size() {
+            let why = format!(
+                "its `{name}` is {:?}, a {kind} of these sizes has {:?}",
+                p.size(),
+                t.size()
+            );
+            return Err(bad(why));
+        }
+        tch::no_grad(|| t.f_copy_(p))?;
+    }
+    // makemore.py's state_dicts also hold the causal masks of attention and BoW (buffers)
+    let mask = |n: &str| n.ends_with("attn.bias") || n.ends_with("cbow.bias");
+    if let Some(extra) = saved.keys().find(|n| !mask(n) && !ours.iter().any(|(o, _)| o == *n)) {
+        return Err(bad(format!("it has a `{extra}` that makemore.py's {kind} lacks")));
+    }
+    Ok(model)
 }

@@ -2,21 +2,18 @@
 //! looked up in an embedding table, concatenated, then a hidden `tanh` layer and the logits.
 //! The lecture after this one ("building makemore part 2: MLP") builds it by hand.
 
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
-use super::nn::{device_of, Embedding, Linear, Params};
-use super::{LanguageModel, ModelConfig};
+use super::nn::{Embedding, Linear, Params};
+use super::{Core, ModelConfig, ModelType};
 use crate::data::Vocab;
 use crate::error::Result;
 
 /// makemore.py's MLP.
 #[derive(Debug)]
 pub struct Mlp {
-    /// Every parameter, by name, as makemore.py names them.
-    pub(super) params: Vec<(String, Tensor)>,
-    pub(super) cfg: ModelConfig,
-    vocab: Vocab,
-    block_size: usize,
+    /// The vocabulary, block size, sizes and parameters (makemore.py's names).
+    pub(super) core: Core,
     /// One more row than the vocabulary: `<BLANK>`, for the places before the word starts.
     wte: Embedding,
     hidden: Linear,
@@ -25,6 +22,7 @@ pub struct Mlp {
 
 impl Mlp {
     pub(crate) fn new(
+        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
@@ -35,35 +33,21 @@ impl Mlp {
         let wte = Embedding::new(&mut p, "wte", v + 1, e)?;
         let hidden = Linear::new(&mut p, "mlp.0", block * e, e2, true)?;
         let head = Linear::new(&mut p, "mlp.2", e2, v, true)?;
-        Ok(Mlp {
-            params: p.into_list(),
-            cfg: *cfg,
-            vocab: vocab.clone(),
-            block_size,
-            wte,
-            hidden,
-            head,
-        })
+        Ok(Mlp { core: Core::new(vocab, block_size, cfg, p), wte, hidden, head })
     }
 }
 
-impl LanguageModel for Mlp {
-    fn vocab(&self) -> &Vocab {
-        &self.vocab
-    }
-    fn block_size(&self) -> usize {
-        self.block_size
-    }
-    fn device(&self) -> Device {
-        device_of(&self.params)
-    }
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+network!(Mlp);
+
+impl Mlp {
+    /// The logits after every prefix: `(B, T)` → `(B, T, V)`.
+    fn logits(&self, x: &Tensor) -> Result<Tensor> {
         let (b, t) = x.size2()?;
-        let block = self.block_size as i64;
+        let block = self.core.block_size as i64;
         // the window of each position, newest first: x[t], x[t-1], ..., <BLANK> before the start
         let blank = Tensor::f_full(
             [b, block - 1],
-            self.vocab.len() as i64,
+            self.core.vocab.len() as i64,
             (Kind::Int64, x.device()),
         )?;
         let windows = Tensor::f_cat(&[&blank, x], 1)? // (B, block - 1 + T)

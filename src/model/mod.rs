@@ -1,16 +1,20 @@
 //! What every model is: a [`LanguageModel`] gives the logits of the next character after every
-//! prefix of a batch of words. Sampling (`crate::sample`), the loss (`crate::loss`) and training
-//! are written once against it. The models, from the lecture to makemore.py:
+//! prefix of a batch of words. Sampling (`crate::sample`), evaluation (`crate::eval`) and
+//! training (`crate::train`) are written once against it. The models, from the lecture to
+//! makemore.py, are listed once, in [`model_types!`] below:
 //!
 //! | type | module | what it is |
 //! |---|---|---|
 //! | `counts` | [`counts`] | normalized n-gram counts (the lecture, first half) |
-//! | `neural` | [`neural`] | one linear layer, trained by gradient descent (the lecture, second half) |
-//! | `bigram` | [`neural`] | makemore.py's bigram: the same table, from zeros, trained with AdamW |
+//! | `neural` | [`neural`] | one linear layer, trained by gradient descent (the lecture, second half); [`methods`] has exercises E04-E06's ways to compute its loss |
+//! | `bigram` | [`bigram`] | makemore.py's bigram: the same table, from zeros, trained with AdamW |
 //! | `mlp` | [`mlp`] | Bengio et al. 2003: embeddings of the last characters, a hidden layer |
 //! | `rnn`, `gru` | [`rnn`] | a hidden state carried along the word |
 //! | `bow` | [`bow`] | the average of everything before, then an MLP |
 //! | `transformer` | [`transformer`] | GPT-2's blocks of causal self-attention and MLP |
+//!
+//! A new network is one file (a struct with a `core: Core` field, `new` and `logits`, and
+//! `network!(Name);`) plus its line in `model_types!`.
 
 use std::path::Path;
 
@@ -19,15 +23,46 @@ use tch::{Device, Kind, Tensor};
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 
+/// The `LanguageModel` of a network: the vocabulary, block size and device from its [`Core`],
+/// the logits from its own `logits`. Each network's file says `network!(Name);`.
+macro_rules! network {
+    ($ty:ident) => {
+        impl $crate::model::LanguageModel for $ty {
+            fn vocab(&self) -> &$crate::data::Vocab {
+                &self.core.vocab
+            }
+            fn block_size(&self) -> usize {
+                self.core.block_size
+            }
+            fn device(&self) -> tch::Device {
+                self.core.device()
+            }
+            fn forward(&self, x: &tch::Tensor) -> $crate::error::Result<tch::Tensor> {
+                self.logits(x)
+            }
+            fn parameters(&self) -> Vec<(String, tch::Tensor)> {
+                self.core.parameters()
+            }
+            fn max_len(&self) -> Option<usize> {
+                Some(self.core.block_size.saturating_sub(1)) // the longest training word
+            }
+        }
+    };
+}
+
+pub mod bigram;
 pub mod bow;
 pub mod counts;
 pub(crate) mod file;
+pub mod methods;
 pub mod mlp;
 pub mod neural;
 mod nn;
+mod pt;
 pub mod rnn;
 pub mod transformer;
 
+pub use bigram::Bigram;
 pub use bow::Bow;
 pub use counts::CountModel;
 pub use mlp::Mlp;
@@ -79,13 +114,50 @@ pub trait LanguageModel: std::fmt::Debug {
         let logp = self.forward(x)?.f_log_softmax(-1, Kind::Float)?; // (B, T, V)
         pick_targets(&logp, y)
     }
+
+    /// The tensors the model learns, by name (makemore.py's names for its networks): what
+    /// training updates and a model file holds. A count model's are its counts.
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// The most characters a sampled name may have, as makemore.py caps its samples (its
+    /// networks: the longest training word); `None` for no cap but `crate::sample`'s guard
+    /// (the lecture's models, whose names end at their `.`).
+    fn max_len(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// What every network holds besides its layers: its vocabulary, block size, sizes, and its
+/// parameters by name, in the order they were made.
+#[derive(Debug)]
+pub struct Core {
+    vocab: Vocab,
+    block_size: usize,
+    cfg: ModelConfig,
+    params: Vec<(String, Tensor)>,
+}
+
+impl Core {
+    fn new(vocab: &Vocab, block_size: usize, cfg: &ModelConfig, p: nn::Params) -> Core {
+        Core { vocab: vocab.clone(), block_size, cfg: *cfg, params: p.into_list() }
+    }
+
+    fn device(&self) -> Device {
+        self.params.first().map_or(Device::Cpu, |(_, t)| t.device())
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        let named = self.params.iter();
+        named.map(|(n, t)| (n.clone(), t.shallow_clone())).collect()
+    }
 }
 
 /// `logp[b, t, y[b, t]]` for every position: `(B, T, V)` and `(B, T)` → `(B, T)`, 0 at `y = -1`.
 fn pick_targets(logp: &Tensor, y: &Tensor) -> Result<Tensor> {
-    let picked = logp
-        .f_gather(-1, &y.f_clamp_min(0)?.f_unsqueeze(-1)?, false)?
-        .f_squeeze_dim(-1)?;
+    let picked =
+        logp.f_gather(-1, &y.f_clamp_min(0)?.f_unsqueeze(-1)?, false)?.f_squeeze_dim(-1)?;
     Ok(picked.f_masked_fill(&y.f_lt(0)?, 0.0)?)
 }
 
@@ -97,9 +169,7 @@ fn table_rows(x: &Tensor, context: usize, v: usize) -> Result<Tensor> {
     let padded = Tensor::f_cat(&[&pad, x], 1)?; // (B, T + context - 1)
     let mut rows = padded.f_narrow(1, 0, t)?;
     for k in 1..context as i64 {
-        rows = rows
-            .f_mul_scalar(v as i64)?
-            .f_add(&padded.f_narrow(1, k, t)?)?;
+        rows = rows.f_mul_scalar(v as i64)?.f_add(&padded.f_narrow(1, k, t)?)?;
     }
     Ok(rows)
 }
@@ -113,58 +183,141 @@ fn table_log_likelihood(logp: &Tensor, rows: &Tensor, y: &Tensor) -> Result<Tens
     Ok(picked.f_masked_fill(&y.f_lt(0)?, 0.0)?)
 }
 
-/// Every kind of model, as the command line names them (`--type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum ModelType {
-    /// Normalized n-gram counts (the lecture, first half).
-    Counts,
-    /// One linear layer trained by gradient descent on all the data (the lecture, second half).
-    Neural,
-    /// makemore.py's bigram: a table of logits from zeros, trained with AdamW.
-    Bigram,
-    /// Bengio et al. 2003: embeddings of the last characters, a tanh layer.
-    Mlp,
-    /// A vanilla recurrent net.
-    Rnn,
-    /// A recurrent net with gates (GRU).
-    Gru,
-    /// Bag of words: the average of everything before, then an MLP.
-    Bow,
-    /// GPT-2's Transformer.
-    Transformer,
+/// The one list of model types: `ModelType` (its variants, names and `ALL`) and the `Model`
+/// enum are made from it. The lecture's models are made by their own constructors
+/// ([`CountModel::fit`], [`NeuralModel::new`]); each network by `Name::new(kind, vocab,
+/// block_size, cfg, params)`.
+macro_rules! model_types {
+    (lecture { $($lv:ident = $lname:literal, $lty:ty, $ldoc:literal;)* }
+     networks { $($nv:ident = $nname:literal, $nty:ty, $ndoc:literal;)* }) => {
+        /// Every kind of model, by the name the command line and model files use.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ModelType {
+            $(#[doc = $ldoc] $lv,)*
+            $(#[doc = $ndoc] $nv,)*
+        }
+
+        impl ModelType {
+            /// Every type, from the lecture to the Transformer.
+            pub const ALL: &'static [ModelType] = &[$(ModelType::$lv,)* $(ModelType::$nv,)*];
+
+            /// The name the command line and model files use: `"counts"`, `"neural"`, ...
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ModelType::$lv => $lname,)*
+                    $(ModelType::$nv => $nname,)*
+                }
+            }
+
+            /// True for makemore.py's networks, trained with AdamW on batches of words
+            /// ([`crate::train`]); false for the lecture's two.
+            pub fn is_makemore(self) -> bool {
+                !matches!(self, $(ModelType::$lv)|*)
+            }
+        }
+
+        /// A model of any type: what a model file holds.
+        #[derive(Debug)]
+        pub enum Model {
+            $(#[doc = $ldoc] $lv($lty),)*
+            $(#[doc = $ndoc] $nv($nty),)*
+        }
+
+        impl Model {
+            /// The model's type.
+            pub fn kind(&self) -> ModelType {
+                match self {
+                    $(Model::$lv(_) => ModelType::$lv,)*
+                    $(Model::$nv(_) => ModelType::$nv,)*
+                }
+            }
+
+            /// The model as a [`LanguageModel`].
+            pub fn as_dyn(&self) -> &dyn LanguageModel {
+                match self {
+                    $(Model::$lv(m) => m,)*
+                    $(Model::$nv(m) => m,)*
+                }
+            }
+
+            /// The sizes of a network (makemore.py's defaults for the lecture's models,
+            /// which have none).
+            pub fn config(&self) -> ModelConfig {
+                match self {
+                    $(Model::$lv(_) => ModelConfig::default(),)*
+                    $(Model::$nv(m) => m.core.cfg,)*
+                }
+            }
+
+            fn build(
+                kind: ModelType,
+                vocab: &Vocab,
+                block_size: usize,
+                cfg: &ModelConfig,
+                p: nn::Params,
+            ) -> Result<Model> {
+                match kind {
+                    $(ModelType::$lv => Err(Error::param(
+                        "model type",
+                        kind,
+                        "the lecture's models are made another way",
+                        "use CountModel::fit or NeuralModel::new",
+                    )),)*
+                    $(ModelType::$nv => Ok(Model::$nv(<$nty>::new(kind, vocab, block_size, cfg, p)?)),)*
+                }
+            }
+        }
+    };
+}
+
+model_types! {
+    lecture {
+        Counts = "counts", CountModel, "Normalized n-gram counts (the lecture, first half).";
+        Neural = "neural", NeuralModel,
+            "One linear layer trained by gradient descent on all the data (the lecture, second half).";
+    }
+    networks {
+        Bigram = "bigram", Bigram, "makemore.py's bigram: a table of logits from zeros, trained with AdamW.";
+        Mlp = "mlp", Mlp, "Bengio et al. 2003: embeddings of the last characters, a tanh layer.";
+        Rnn = "rnn", Rnn, "A vanilla recurrent net.";
+        Gru = "gru", Rnn, "A recurrent net with gates (GRU).";
+        Bow = "bow", Bow, "Bag of words: the average of everything before, then an MLP.";
+        Transformer = "transformer", Transformer, "GPT-2's Transformer.";
+    }
 }
 
 impl ModelType {
-    /// Every type, from the lecture to the Transformer; a model file stores the index here.
-    pub const ALL: [ModelType; 8] = [
-        ModelType::Counts,
-        ModelType::Neural,
-        ModelType::Bigram,
-        ModelType::Mlp,
-        ModelType::Rnn,
-        ModelType::Gru,
-        ModelType::Bow,
-        ModelType::Transformer,
-    ];
-
-    /// The name the command line and model files use: `"counts"`, `"neural"`, ...
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelType::Counts => "counts",
-            ModelType::Neural => "neural",
-            ModelType::Bigram => "bigram",
-            ModelType::Mlp => "mlp",
-            ModelType::Rnn => "rnn",
-            ModelType::Gru => "gru",
-            ModelType::Bow => "bow",
-            ModelType::Transformer => "transformer",
+    /// The seed of a type's training and samples: makemore.py's 3407 for its networks, the
+    /// lecture's [`crate::SEED`] for the lecture's two.
+    pub fn seed(self) -> i64 {
+        match self.is_makemore() {
+            true => 3407,
+            false => crate::SEED,
         }
     }
 
-    /// True for makemore.py's models, trained with AdamW on batches of words ([`crate::train`]);
-    /// false for the lecture's two.
-    pub fn is_makemore(self) -> bool {
-        !matches!(self, ModelType::Counts | ModelType::Neural)
+    /// The learning rate a type trains with: AdamW's 5e-4 (makemore.py's), or 50 for the
+    /// lecture's net (large because the net is tiny and its loss smooth).
+    pub fn learning_rate(self) -> f64 {
+        match self.is_makemore() {
+            true => 5e-4,
+            false => 50.0,
+        }
+    }
+}
+
+impl std::str::FromStr for ModelType {
+    type Err = Error;
+
+    /// The type named `name` (as [`ModelType::name`] says it).
+    fn from_str(name: &str) -> Result<ModelType> {
+        let names: Vec<&str> = ModelType::ALL.iter().map(|k| k.name()).collect();
+        ModelType::ALL.iter().copied().find(|k| k.name() == name).ok_or_else(|| Error::Param {
+            name: "model type",
+            value: name.to_string(),
+            why: "there is no such model type",
+            hint: format!("use one of {}", names.join(", ")),
+        })
     }
 }
 
@@ -184,12 +337,7 @@ pub struct ModelConfig {
 
 impl Default for ModelConfig {
     fn default() -> Self {
-        ModelConfig {
-            n_layer: 4,
-            n_head: 4,
-            n_embd: 64,
-            n_embd2: 64,
-        }
+        ModelConfig { n_layer: 4, n_head: 4, n_embd: 64, n_embd2: 64 }
     }
 }
 
@@ -201,11 +349,9 @@ impl ModelConfig {
     pub fn check(&self, kind: ModelType) -> Result<()> {
         let used: &[(&'static str, usize)] = match kind {
             ModelType::Counts | ModelType::Neural | ModelType::Bigram => &[],
-            ModelType::Transformer => &[
-                ("n_layer", self.n_layer),
-                ("n_head", self.n_head),
-                ("n_embd", self.n_embd),
-            ],
+            ModelType::Transformer => {
+                &[("n_layer", self.n_layer), ("n_head", self.n_head), ("n_embd", self.n_embd)]
+            }
             _ => &[("n_embd", self.n_embd), ("n_embd2", self.n_embd2)],
         };
         if let Some((name, _)) = used.iter().find(|(_, v)| *v == 0) {
@@ -234,22 +380,6 @@ impl std::fmt::Display for ModelType {
     }
 }
 
-/// A model of any type: what a model file holds.
-#[derive(Debug)]
-pub enum Model {
-    /// Normalized counts.
-    Counts(CountModel),
-    /// The lecture's one-layer net.
-    Neural(NeuralModel),
-    /// makemore.py's bigram (the same table, trained another way).
-    Bigram(NeuralModel),
-    Mlp(Mlp),
-    Rnn(Rnn),
-    Gru(Rnn),
-    Bow(Bow),
-    Transformer(Transformer),
-}
-
 impl Model {
     /// A network of makemore.py (`kind.is_makemore()`) with fresh weights, drawn from torch's
     /// generator as PyTorch draws them (seed it first: [`crate::with_torch_seed`]), reading
@@ -265,11 +395,12 @@ impl Model {
         cfg: &ModelConfig,
         device: Device,
     ) -> Result<Model> {
-        Self::build(kind, vocab, block_size, cfg, nn::Params::new(device, true))
+        Self::checked(kind, vocab, block_size, cfg, nn::Params::new(device, true))
     }
 
-    /// [`Model::new`] with the weights left to fill (a model file's).
-    fn build(
+    /// [`Model::new`] with the weights drawn or left to fill (a model file's), after checking
+    /// the sizes.
+    fn checked(
         kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
@@ -285,81 +416,30 @@ impl Model {
                 "use the longest word plus one, as makemore.py does",
             ));
         }
-        Ok(match kind {
-            ModelType::Counts | ModelType::Neural => {
-                return Err(Error::param(
-                    "model type",
-                    kind,
-                    "the lecture's models are made another way",
-                    "use CountModel::fit or NeuralModel::new",
-                ))
-            }
-            ModelType::Bigram => {
-                Model::Bigram(NeuralModel::zeros(vocab, 1)?.to_device(p.device())?)
-            }
-            ModelType::Mlp => Model::Mlp(Mlp::new(vocab, block_size, cfg, p)?),
-            ModelType::Rnn => Model::Rnn(Rnn::new(vocab, block_size, cfg, false, p)?),
-            ModelType::Gru => Model::Gru(Rnn::new(vocab, block_size, cfg, true, p)?),
-            ModelType::Bow => Model::Bow(Bow::new(vocab, block_size, cfg, p)?),
-            ModelType::Transformer => {
-                Model::Transformer(Transformer::new(vocab, block_size, cfg, p)?)
-            }
-        })
+        Self::build(kind, vocab, block_size, cfg, p)
     }
 
-    /// The model's type.
-    pub fn kind(&self) -> ModelType {
-        match self {
-            Model::Counts(_) => ModelType::Counts,
-            Model::Neural(_) => ModelType::Neural,
-            Model::Bigram(_) => ModelType::Bigram,
-            Model::Mlp(_) => ModelType::Mlp,
-            Model::Rnn(_) => ModelType::Rnn,
-            Model::Gru(_) => ModelType::Gru,
-            Model::Bow(_) => ModelType::Bow,
-            Model::Transformer(_) => ModelType::Transformer,
-        }
-    }
-
-    /// The model as a [`LanguageModel`].
-    pub fn as_dyn(&self) -> &dyn LanguageModel {
-        match self {
-            Model::Counts(m) => m,
-            Model::Neural(m) | Model::Bigram(m) => m,
-            Model::Mlp(m) => m,
-            Model::Rnn(m) | Model::Gru(m) => m,
-            Model::Bow(m) => m,
-            Model::Transformer(m) => m,
-        }
+    /// Reads makemore.py's `model.pt` (the `state_dict` its training saves) as a network of
+    /// `kind` with sizes `cfg`, on the vocabulary and block size of the words it was trained
+    /// on: what makemore.py itself needs to read it back (`--type`, the sizes, `-i`).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read; [`Error::Model`] when it is not a
+    /// `torch.save` archive, or its tensors do not fit a `kind` of these sizes.
+    pub fn from_makemore_py(
+        path: impl AsRef<Path>,
+        kind: ModelType,
+        cfg: &ModelConfig,
+        vocab: &Vocab,
+        block_size: usize,
+    ) -> Result<Model> {
+        file::load_pt(path.as_ref(), kind, cfg, vocab, block_size)
     }
 
     /// The model's tensors, by name (makemore.py's names for its networks): what training
     /// updates and a model file holds. A count model's are its counts.
     pub fn parameters(&self) -> Vec<(String, Tensor)> {
-        let named = |list: &[(String, Tensor)]| {
-            list.iter()
-                .map(|(n, t)| (n.clone(), t.shallow_clone()))
-                .collect()
-        };
-        match self {
-            Model::Counts(m) => vec![("counts".to_string(), m.counts().shallow_clone())],
-            Model::Neural(m) | Model::Bigram(m) => vec![("w".to_string(), m.w().shallow_clone())],
-            Model::Mlp(m) => named(&m.params),
-            Model::Rnn(m) | Model::Gru(m) => named(&m.params),
-            Model::Bow(m) => named(&m.params),
-            Model::Transformer(m) => named(&m.params),
-        }
-    }
-
-    /// The sizes of a network (makemore.py's defaults for the lecture's models, which have none).
-    pub fn config(&self) -> ModelConfig {
-        match self {
-            Model::Counts(_) | Model::Neural(_) | Model::Bigram(_) => ModelConfig::default(),
-            Model::Mlp(m) => m.cfg,
-            Model::Rnn(m) | Model::Gru(m) => m.cfg,
-            Model::Bow(m) => m.cfg,
-            Model::Transformer(m) => m.cfg,
-        }
+        self.as_dyn().parameters()
     }
 
     /// The number of numbers the model learns (a count model's counts count too).
@@ -405,6 +485,12 @@ impl LanguageModel for Model {
     fn log_likelihood(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         self.as_dyn().log_likelihood(x, y)
     }
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        self.as_dyn().parameters()
+    }
+    fn max_len(&self) -> Option<usize> {
+        self.as_dyn().max_len()
+    }
 }
 
 impl From<CountModel> for Model {
@@ -424,21 +510,18 @@ fn bad_file(path: &Path, why: impl Into<String>) -> Error {
     Error::Model {
         path: path.to_path_buf(),
         why: why.into(),
-        hint: "train and save the model again, e.g. `makemore train --input FILE --out MODEL`",
+        hint: "train and save the model again with this version of makemore",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::loss::nll;
+    use crate::eval::nll;
 
     #[test]
     fn every_position_reads_its_own_context() {
-        let w: Vec<String> = ["emma", "olivia", "ava"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let w: Vec<String> = ["emma", "olivia", "ava"].iter().map(|s| s.to_string()).collect();
         let v = Vocab::from_words(&w).unwrap();
         let x = crate::data::Sequences::new(&w, &v, 7).unwrap();
         for context in [1, 2, 3] {
@@ -446,20 +529,14 @@ mod tests {
             // row of position t = the `context` tokens up to t, as in the lecture's Dataset
             let ds = crate::data::Dataset::new(&w[..1], &v, context).unwrap();
             let first: Vec<i64> = Vec::try_from(rows.get(0).narrow(0, 0, 5)).unwrap();
-            assert_eq!(
-                first,
-                Vec::<i64>::try_from(ds.xs()).unwrap(),
-                "context {context}"
-            );
+            assert_eq!(first, Vec::<i64>::try_from(ds.xs()).unwrap(), "context {context}");
         }
     }
 
     #[test]
     fn table_models_score_as_their_logits_say() {
-        let w: Vec<String> = ["emma", "olivia", "ava", "isabella"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let w: Vec<String> =
+            ["emma", "olivia", "ava", "isabella"].iter().map(|s| s.to_string()).collect();
         let v = Vocab::from_words(&w).unwrap();
         let counts = CountModel::fit(&w, &v, 2, 0.5).unwrap();
         let net = NeuralModel::new(&v, 2, 3).unwrap();
@@ -472,11 +549,8 @@ mod tests {
             assert!(fast.allclose(&slow, 1e-5, 1e-6, false), "{m:?}");
             // and the probabilities of the next character are the softmax of the last logits
             let p = m.next_probs(&s.x().narrow(1, 0, 3)).unwrap();
-            let q = m
-                .forward(&s.x().narrow(1, 0, 3))
-                .unwrap()
-                .select(1, -1)
-                .softmax(-1, Kind::Float);
+            let q =
+                m.forward(&s.x().narrow(1, 0, 3)).unwrap().select(1, -1).softmax(-1, Kind::Float);
             assert!(p.allclose(&q, 1e-5, 1e-6, false));
             assert!(nll(m, &w).unwrap().is_finite());
         }

@@ -21,17 +21,7 @@ const MAX_PARAMETERS: i64 = 1 << 28;
 
 impl Params {
     pub(crate) fn new(device: Device, random: bool) -> Params {
-        Params {
-            device,
-            random,
-            list: Vec::new(),
-            count: 0,
-        }
-    }
-
-    /// Where the parameters go.
-    pub(crate) fn device(&self) -> Device {
-        self.device
+        Params { device, random, list: Vec::new(), count: 0 }
     }
 
     /// All parameters, by name.
@@ -53,7 +43,7 @@ impl Params {
                 "model size",
                 format!("more than {MAX_PARAMETERS} parameters"),
                 "it would not fit in memory with its gradients and optimizer state",
-                "use a smaller --n-embd, --n-embd2 or --n-layer",
+                "use smaller sizes (n_embd, n_embd2, n_layer)",
             ));
         }
         Ok(Tensor::f_empty(shape, (Kind::Float, Device::Cpu))?)
@@ -127,9 +117,7 @@ pub(crate) struct Embedding {
 
 impl Embedding {
     pub(crate) fn new(p: &mut Params, name: &str, n: i64, dim: i64) -> Result<Embedding> {
-        Ok(Embedding {
-            w: p.normal(format!("{name}.weight"), &[n, dim])?,
-        })
+        Ok(Embedding { w: p.normal(format!("{name}.weight"), &[n, dim])? })
     }
 
     /// The vectors of `ids`: `(...)` → `(..., dim)`.
@@ -157,11 +145,6 @@ impl LayerNorm {
         let dim = self.w.size()[0];
         Ok(x.f_layer_norm([dim], Some(&self.w), Some(&self.b), 1e-5, true)?)
     }
-}
-
-/// Where a network's parameters live.
-pub(crate) fn device_of(params: &[(String, Tensor)]) -> Device {
-    params.first().map_or(Device::Cpu, |(_, t)| t.device())
 }
 
 /// The error for a sequence longer than a model with position embeddings can read.

@@ -2,10 +2,10 @@
 //! updated by a cell, read out as the logits. The vanilla RNN cell (Mikolov et al. 2010) and the
 //! GRU (Cho et al. 2014), whose gates learn what to keep; the lectures reach them after the MLP.
 
-use tch::{Device, Tensor};
+use tch::Tensor;
 
-use super::nn::{device_of, Embedding, Linear, Params};
-use super::{LanguageModel, ModelConfig};
+use super::nn::{Embedding, Linear, Params};
+use super::{Core, ModelConfig, ModelType};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -15,21 +15,14 @@ enum Cell {
     /// `h = tanh(W [x, h])`.
     Rnn { xh_to_h: Linear },
     /// Gates `r` (reset) and `z` (update): `h = (1 - z) h + z tanh(W [x, r h])`.
-    Gru {
-        xh_to_z: Linear,
-        xh_to_r: Linear,
-        xh_to_hbar: Linear,
-    },
+    Gru { xh_to_z: Linear, xh_to_r: Linear, xh_to_hbar: Linear },
 }
 
 /// makemore.py's RNN, with either cell.
 #[derive(Debug)]
 pub struct Rnn {
-    /// Every parameter, by name, as makemore.py names them.
-    pub(super) params: Vec<(String, Tensor)>,
-    pub(super) cfg: ModelConfig,
-    vocab: Vocab,
-    block_size: usize,
+    /// The vocabulary, block size, sizes and parameters (makemore.py's names).
+    pub(super) core: Core,
     /// The hidden state before the first character, learned.
     start: Tensor,
     wte: Embedding,
@@ -39,19 +32,17 @@ pub struct Rnn {
 
 impl Rnn {
     pub(crate) fn new(
+        kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
-        gru: bool,
         mut p: Params,
     ) -> Result<Rnn> {
         let (v, e, e2) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_embd2 as i64);
         let start = p.constant("start".into(), &[1, e2], 0.0)?;
         let wte = Embedding::new(&mut p, "wte", v, e)?;
-        let cell = match gru {
-            false => Cell::Rnn {
-                xh_to_h: Linear::new(&mut p, "cell.xh_to_h", e + e2, e2, true)?,
-            },
+        let cell = match kind == ModelType::Gru {
+            false => Cell::Rnn { xh_to_h: Linear::new(&mut p, "cell.xh_to_h", e + e2, e2, true)? },
             true => Cell::Gru {
                 xh_to_z: Linear::new(&mut p, "cell.xh_to_z", e + e2, e2, true)?,
                 xh_to_r: Linear::new(&mut p, "cell.xh_to_r", e + e2, e2, true)?,
@@ -59,30 +50,15 @@ impl Rnn {
             },
         };
         let head = Linear::new(&mut p, "lm_head", e2, v, true)?;
-        Ok(Rnn {
-            params: p.into_list(),
-            cfg: *cfg,
-            vocab: vocab.clone(),
-            block_size,
-            start,
-            wte,
-            cell,
-            head,
-        })
+        Ok(Rnn { core: Core::new(vocab, block_size, cfg, p), start, wte, cell, head })
     }
 }
 
-impl LanguageModel for Rnn {
-    fn vocab(&self) -> &Vocab {
-        &self.vocab
-    }
-    fn block_size(&self) -> usize {
-        self.block_size
-    }
-    fn device(&self) -> Device {
-        device_of(&self.params)
-    }
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+network!(Rnn);
+
+impl Rnn {
+    /// The logits after every prefix: `(B, T)` → `(B, T, V)`.
+    fn logits(&self, x: &Tensor) -> Result<Tensor> {
         let (b, t) = x.size2()?;
         let emb = self.wte.forward(x)?; // (B, T, n_embd)
         let mut h = self.start.f_expand([b, -1], false)?; // (B, n_embd2)
@@ -92,11 +68,7 @@ impl LanguageModel for Rnn {
             let xh = Tensor::f_cat(&[&xt, &h], 1)?; // (B, n_embd + n_embd2)
             h = match &self.cell {
                 Cell::Rnn { xh_to_h } => xh_to_h.forward(&xh)?.f_tanh()?,
-                Cell::Gru {
-                    xh_to_z,
-                    xh_to_r,
-                    xh_to_hbar,
-                } => {
+                Cell::Gru { xh_to_z, xh_to_r, xh_to_hbar } => {
                     let r = xh_to_r.forward(&xh)?.f_sigmoid()?;
                     let xhr = Tensor::f_cat(&[&xt, &r.f_mul(&h)?], 1)?;
                     let hbar = xh_to_hbar.forward(&xhr)?.f_tanh()?;

@@ -2,10 +2,10 @@
 //! then blocks of causal self-attention and an MLP, each behind a LayerNorm and added back,
 //! then the logits. The lectures end with it ("Let's build GPT").
 
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
-use super::nn::{check_len, device_of, Embedding, LayerNorm, Linear, Params};
-use super::{LanguageModel, ModelConfig};
+use super::nn::{check_len, Embedding, LayerNorm, Linear, Params};
+use super::{Core, ModelConfig, ModelType};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -24,11 +24,8 @@ struct Block {
 /// makemore.py's Transformer.
 #[derive(Debug)]
 pub struct Transformer {
-    /// Every parameter, by name, as makemore.py names them.
-    pub(super) params: Vec<(String, Tensor)>,
-    pub(super) cfg: ModelConfig,
-    vocab: Vocab,
-    block_size: usize,
+    /// The vocabulary, block size, sizes and parameters (makemore.py's names).
+    pub(super) core: Core,
     n_head: i64,
     wte: Embedding,
     wpe: Embedding,
@@ -39,6 +36,7 @@ pub struct Transformer {
 
 impl Transformer {
     pub(crate) fn new(
+        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
@@ -62,10 +60,7 @@ impl Transformer {
         let ln_f = LayerNorm::new(&mut p, "transformer.ln_f", c)?;
         let head = Linear::new(&mut p, "lm_head", c, v, false)?;
         Ok(Transformer {
-            params: p.into_list(),
-            cfg: *cfg,
-            vocab: vocab.clone(),
-            block_size,
+            core: Core::new(vocab, block_size, cfg, p),
             n_head: cfg.n_head as i64,
             wte,
             wpe,
@@ -82,10 +77,8 @@ impl Block {
         // causal self-attention: each head attends to the positions up to its own
         let qkv = self.c_attn.forward(&self.ln_1.forward(x)?)?; // (B, T, 3C)
         let heads = |i: i64| -> Result<Tensor> {
-            Ok(qkv
-                .f_narrow(2, i * c, c)?
-                .f_view([b, t, n_head, c / n_head])?
-                .f_transpose(1, 2)?) // (B, nh, T, hs)
+            Ok(qkv.f_narrow(2, i * c, c)?.f_view([b, t, n_head, c / n_head])?.f_transpose(1, 2)?)
+            // (B, nh, T, hs)
         };
         let y = Tensor::f_scaled_dot_product_attention(
             &heads(0)?,
@@ -105,18 +98,12 @@ impl Block {
     }
 }
 
-impl LanguageModel for Transformer {
-    fn vocab(&self) -> &Vocab {
-        &self.vocab
-    }
-    fn block_size(&self) -> usize {
-        self.block_size
-    }
-    fn device(&self) -> Device {
-        device_of(&self.params)
-    }
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (_, t) = check_len(x, self.block_size)?;
+network!(Transformer);
+
+impl Transformer {
+    /// The logits after every prefix: `(B, T)` → `(B, T, V)`.
+    fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        let (_, t) = check_len(x, self.core.block_size)?;
         let pos = Tensor::f_arange(t, (Kind::Int64, x.device()))?;
         let mut x = self.wte.forward(x)?.f_add(&self.wpe.forward(&pos)?)?; // (B, T, C)
         for block in &self.blocks {

@@ -8,9 +8,8 @@ use serde_json::Value;
 /// written by `make reference`.
 pub fn reference() -> Value {
     // MAKEMORE_REFERENCE points elsewhere, e.g. at a tampered copy to see these tests fail.
-    let path = std::env::var_os("MAKEMORE_REFERENCE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
+    let path =
+        std::env::var_os("MAKEMORE_REFERENCE").map(std::path::PathBuf::from).unwrap_or_else(|| {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/reference.json")
         });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -28,19 +27,11 @@ pub fn words() -> Vec<String> {
 }
 
 pub fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
+    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
 }
 
 pub fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
 }
 
 /// What makemore.py computed on the same torch: target/makemore_reference.json, written by

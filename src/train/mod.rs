@@ -1,22 +1,26 @@
 //! Training makemore.py's models as makemore.py does: a held-out test set, batches of words
-//! drawn at random, AdamW, the test loss every [`EVAL_EVERY`] steps and the best model kept.
-//! With the same seed and words, the same split, the same initial weights and the same batches
-//! as makemore.py (tch draws from torch's own generator). `07_...` trains every model with it.
-
-use std::path::Path;
+//! drawn at random, AdamW. With the same seed and words, the same split, the same initial
+//! weights and the same batches as makemore.py (tch draws from torch's own generator).
+//! [`Trainer`] takes one step at a time; [`Trainer::run`] ([`run`]) is makemore.py's whole
+//! loop: the losses every 500 steps with the best model saved, samples every 200, a loss log,
+//! until a step count or a stop flag. `07_from_bigram_to_gpt` and the `makemore` command both
+//! call it. A [`Checkpoint`] is a model file with where training stood.
 
 use tch::{Device, Kind, Tensor};
 
-use crate::data::{block_size, permutation, Sequences, Split, Vocab};
+use crate::data::{block_size, permutation, Dataset, Sequences, Split, Vocab};
 use crate::error::{Error, Result};
-use crate::loss::{cross_entropy, evaluate};
-use crate::model::{file, LanguageModel, Model, ModelConfig, ModelType};
+use crate::eval::{evaluate, nll};
+use crate::loss::cross_entropy;
+use crate::model::methods::TrainConfig;
+use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
 use crate::rng::{with_torch_seed, TorchGenerator};
 
-/// makemore.py evaluates (and saves the best model) every this many steps...
-pub const EVAL_EVERY: usize = 500;
-/// ...and prints samples every this many.
-pub const SAMPLE_EVERY: usize = 200;
+mod checkpoint;
+pub mod run;
+
+pub use checkpoint::{Checkpoint, TrainState};
+pub use run::{Event, LossLog, RunOptions, RunSummary};
 /// The training words the train loss is measured on (makemore.py draws 1,100 at random; these
 /// are fixed, so the curve does not jitter with the draw).
 const TRAIN_EVAL_WORDS: usize = 1000;
@@ -72,8 +76,8 @@ impl TrainOptions {
 /// # Errors
 /// [`Error::Param`] for an unknown name, or a device this machine or this build of makemore
 /// cannot use.
-pub fn device(name: &str) -> Result<Device> {
-    let cuda_hint = "use --device cpu; for a GPU, build with MAKEMORE_CUDA=1 on a machine with an NVIDIA GPU and torch's CUDA wheel";
+pub fn parse_device(name: &str) -> Result<Device> {
+    let cuda_hint = "use the cpu; for a GPU, build with MAKEMORE_CUDA=1 on a machine with an NVIDIA GPU and torch's CUDA wheel";
     let device = match name {
         "cpu" => Device::Cpu,
         "mps" => Device::Mps,
@@ -91,17 +95,14 @@ pub fn device(name: &str) -> Result<Device> {
         },
     };
     match device {
-        Device::Cuda(n) if n as i64 >= tch::Cuda::device_count() => Err(Error::param(
-            "device",
-            name,
-            "no such CUDA device is available here",
-            cuda_hint,
-        )),
+        Device::Cuda(n) if n as i64 >= tch::Cuda::device_count() => {
+            Err(Error::param("device", name, "no such CUDA device is available here", cuda_hint))
+        }
         Device::Mps if !tch::utils::has_mps() => Err(Error::param(
             "device",
             name,
             "Apple's MPS is not available here",
-            "use --device cpu (MPS needs a Mac with Apple silicon)",
+            "use the cpu (MPS needs a Mac with Apple silicon)",
         )),
         _ => Ok(device),
     }
@@ -156,6 +157,19 @@ impl std::fmt::Debug for Trainer {
     }
 }
 
+/// The header of a run: `32033 words (31033 train, 1000 test, longest 15), 27 characters
+/// (.abc...), block size 16; mlp with 12,000 parameters, at step 0`.
+impl std::fmt::Display for Trainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (train, test) = (self.split.train.len(), self.split.test.len());
+        let model = &self.model;
+        let longest = self.train.width().saturating_sub(1); // the block size: the longest + 1
+        write!(f, "{} words ({train} train, {test} test, longest {longest}), ", train + test)?;
+        write!(f, "{}; ", run::describe(model))?;
+        write!(f, "{} with {} parameters, at step {}", model.kind(), model.n_params(), self.step)
+    }
+}
+
 impl Trainer {
     /// makemore.py's start: seed torch's generator, split the words (a test set of 10%, at
     /// most 1,000), make the model (block size: the longest word plus one), then draw the seed
@@ -177,71 +191,58 @@ impl Trainer {
             let model = Model::new(kind, &vocab, block_size(words), cfg, opts.device)?;
             // the data loader's base seed, then its sampler's seed (torch.utils.data)
             let _base_seed = Tensor::f_empty([], (Kind::Int64, Device::Cpu))?.f_random_()?;
-            let seed = Tensor::f_empty([], (Kind::Int64, Device::Cpu))?
-                .f_random_()?
-                .f_int64_value(&[])?;
+            let seed =
+                Tensor::f_empty([], (Kind::Int64, Device::Cpu))?.f_random_()?.f_int64_value(&[])?;
             Ok((perm, model, seed))
         })?;
         let split = Split::train_test_of(words, &perm);
         Self::assemble(model, split, opts, TorchGenerator::new(batch_seed), words)
     }
 
-    /// Takes up training where a model file saved by [`Trainer::save`] left it: the model, the
-    /// optimizer's state, the step, the best loss, the batches to come. The split is remade
+    /// Takes up training where a [`Checkpoint`] saved by [`Trainer::save`] left it: the model,
+    /// the optimizer's state, the step, the best loss, the batches to come. The split is remade
     /// from the words and the seed the model was trained with.
     ///
     /// # Errors
-    /// [`Error::Model`] when the file holds no training state or was trained on other words;
-    /// as [`Model::load`].
-    pub fn resume(path: &Path, words: &[String], opts: &TrainOptions) -> Result<Trainer> {
+    /// [`Error::Param`] when the checkpoint holds no training state, was trained on other
+    /// words, or its optimizer state does not fit its model.
+    pub fn resume(
+        checkpoint: Checkpoint,
+        words: &[String],
+        opts: &TrainOptions,
+    ) -> Result<Trainer> {
         opts.check()?;
-        let (model, state) = file::load_on(path, opts.device)?;
-        let bad = |why: &str| {
-            Error::Model {
-            path: path.to_path_buf(),
-            why: why.to_string(),
-            hint: "resume with the words file it was trained on, or train a new model without --resume",
-        }
+        let bad = |why: &'static str| {
+            Error::param(
+                "checkpoint",
+                "the saved model",
+                why,
+                "resume with the words it was trained on, or train a new model",
+            )
         };
-        let int = |name: &str| state.get(name).and_then(|t| t.f_int64_value(&[0]).ok());
-        let (Some(step), Some(seed), Some(digest), Some(adam_step)) = (
-            int("train.step"),
-            int("train.seed"),
-            int("train.digest"),
-            int("train.adam_step"),
-        ) else {
-            return Err(bad(
-                "it holds no training state to resume (it was not saved by training)",
-            ));
-        };
-        if digest != word_digest(words) {
+        let Checkpoint { model, state } = checkpoint;
+        let state = state
+            .ok_or_else(|| bad("it holds no training state (it was not saved by training)"))?;
+        if state.digest != word_digest(words) {
             return Err(bad("it was trained on other words than these"));
         }
-        let batches = state
-            .get("train.batches")
-            .and_then(|t| Vec::<i64>::try_from(t).ok())
-            .and_then(|s| TorchGenerator::from_state(&s))
-            .ok_or_else(|| bad("its batch generator state is damaged"))?;
-        let split = Split::train_test(words, seed)?;
-        let mut t = Self::assemble(model, split, opts, batches, words)?;
-        for (i, (name, p)) in t.params.iter().enumerate() {
-            match (
-                state.get(&format!("train.m.{name}")),
-                state.get(&format!("train.v.{name}")),
-            ) {
-                (Some(m), Some(v)) if m.size() == p.size() && v.size() == p.size() => {
-                    t.adam.m[i] = m.f_to(opts.device)?;
-                    t.adam.v[i] = v.f_to(opts.device)?;
-                }
-                _ => return Err(bad("its optimizer state does not match its parameters")),
-            }
+        let split = Split::train_test(words, state.split_seed)?;
+        let mut t = Self::assemble(model, split, opts, state.batches, words)?;
+        if state.moments.len() != t.params.len() {
+            return Err(bad("its optimizer state does not match its parameters"));
         }
-        t.adam.step = adam_step;
-        t.step = step as usize;
-        t.best = state
-            .get("train.best")
-            .and_then(|b| b.f_double_value(&[0]).ok());
-        t.seed = seed;
+        for (i, (m, v)) in state.moments.into_iter().enumerate() {
+            let size = t.params[i].1.size();
+            if m.size() != size || v.size() != size {
+                return Err(bad("its optimizer state does not match its parameters"));
+            }
+            t.adam.m[i] = m.f_to(opts.device)?;
+            t.adam.v[i] = v.f_to(opts.device)?;
+        }
+        t.adam.step = state.adam_step;
+        t.step = state.step;
+        t.best = state.best;
+        t.seed = state.split_seed;
         Ok(t)
     }
 
@@ -252,13 +253,18 @@ impl Trainer {
         batches: TorchGenerator,
         words: &[String],
     ) -> Result<Trainer> {
-        let (vocab, len) = (model.as_dyn().vocab().clone(), block_size(words));
+        if opts.batch_size > split.train.len() {
+            return Err(Error::Param {
+                name: "batch size",
+                value: opts.batch_size.to_string(),
+                why: "it is larger than the training set",
+                hint: format!("use at most {} words, e.g. makemore.py's 32", split.train.len()),
+            });
+        }
+        let (vocab, len) = (model.vocab().clone(), block_size(words));
         let train = Sequences::new(&split.train, &vocab, len)?;
-        let train_eval = Sequences::new(
-            &split.train[..split.train.len().min(TRAIN_EVAL_WORDS)],
-            &vocab,
-            len,
-        )?;
+        let train_eval =
+            Sequences::new(&split.train[..split.train.len().min(TRAIN_EVAL_WORDS)], &vocab, len)?;
         let test = match split.test.is_empty() {
             true => None,
             false => Some(Sequences::new(&split.test, &vocab, len)?),
@@ -289,20 +295,15 @@ impl Trainer {
     /// [`Error::Torch`] from libtorch (out of memory, say).
     pub fn step(&mut self) -> Result<f64> {
         let n = self.train.len() as u32;
-        let index: Vec<i64> = (0..self.opts.batch_size)
-            .map(|_| i64::from(self.batches.random() % n))
-            .collect();
+        let index: Vec<i64> =
+            (0..self.opts.batch_size).map(|_| i64::from(self.batches.random() % n)).collect();
         let (x, y) = self.train.batch(&index, self.opts.device)?;
         let loss = cross_entropy(&self.model.forward(&x)?, &y)?;
         for (_, p) in &mut self.params {
             p.zero_grad();
         }
         loss.f_backward()?;
-        self.adam.update(
-            &self.params,
-            self.opts.learning_rate,
-            self.opts.weight_decay,
-        )?;
+        self.adam.update(&self.params, self.opts.learning_rate, self.opts.weight_decay)?;
         self.step += 1;
         Ok(loss.f_double_value(&[])?)
     }
@@ -313,15 +314,8 @@ impl Trainer {
     /// # Errors
     /// As [`evaluate`].
     pub fn evaluate(&mut self) -> Result<(Losses, bool)> {
-        let test = self
-            .test
-            .as_ref()
-            .map(|t| evaluate(&self.model, t))
-            .transpose()?;
-        let losses = Losses {
-            train: evaluate(&self.model, &self.train_eval)?,
-            test,
-        };
+        let test = self.test.as_ref().map(|t| evaluate(&self.model, t)).transpose()?;
+        let losses = Losses { train: evaluate(&self.model, &self.train_eval)?, test };
         let best = self.best.is_none_or(|b| losses.score() < b);
         if best {
             self.best = Some(losses.score());
@@ -333,34 +327,46 @@ impl Trainer {
     ///
     /// # Errors
     /// As [`Model::save`].
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let mut state = vec![
-            (
-                "train.step".to_string(),
-                Tensor::from_slice(&[self.step as i64]),
-            ),
-            ("train.seed".to_string(), Tensor::from_slice(&[self.seed])),
-            (
-                "train.digest".to_string(),
-                Tensor::from_slice(&[self.digest]),
-            ),
-            (
-                "train.adam_step".to_string(),
-                Tensor::from_slice(&[self.adam.step]),
-            ),
-            (
-                "train.batches".to_string(),
-                Tensor::from_slice(&self.batches.state()),
-            ),
-        ];
-        if let Some(best) = self.best {
-            state.push(("train.best".to_string(), Tensor::from_slice(&[best])));
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        let state = TrainState {
+            step: self.step,
+            split_seed: self.seed,
+            digest: self.digest,
+            best: self.best,
+            adam_step: self.adam.step,
+            moments: (self.adam.m.iter().zip(&self.adam.v))
+                .map(|(m, v)| (m.shallow_clone(), v.shallow_clone()))
+                .collect(),
+            batches: self.batches.clone(),
+        };
+        checkpoint::save(&self.model, Some(&state), path.as_ref())
+    }
+
+    /// Starts from the weights of `from` (a network of the same type and sizes), with the
+    /// optimizer as it is: makemore.py's `--resume` of its own `model.pt`.
+    ///
+    /// # Errors
+    /// [`Error::Param`] when `from` has other tensors or shapes.
+    pub fn set_weights(&mut self, from: &Model) -> Result<()> {
+        let theirs = from.parameters();
+        let same = theirs.len() == self.params.len()
+            && theirs
+                .iter()
+                .zip(&self.params)
+                .all(|((a, x), (b, y))| a == b && x.size() == y.size());
+        if !same {
+            let why = "its tensors are not those of the model being trained";
+            return Err(Error::param(
+                "weights",
+                from.kind(),
+                why,
+                "give a model of the same type and sizes",
+            ));
         }
-        for ((name, _), (m, v)) in self.params.iter().zip(self.adam.m.iter().zip(&self.adam.v)) {
-            state.push((format!("train.m.{name}"), m.shallow_clone()));
-            state.push((format!("train.v.{name}"), v.shallow_clone()));
+        for ((_, p), (_, w)) in self.params.iter_mut().zip(&theirs) {
+            tch::no_grad(|| p.f_copy_(w))?;
         }
-        file::save(&self.model, path, state)
+        Ok(())
     }
 
     /// The model being trained.
@@ -389,23 +395,59 @@ impl Trainer {
     }
 }
 
-/// The seed of the train/test split a model file was trained with, when training saved one (the
-/// lecture's models train on every word).
-pub fn split_seed(path: &Path) -> Option<i64> {
-    let (_, state) = file::load_on(path, Device::Cpu).ok()?;
-    state.get("train.seed")?.f_int64_value(&[0]).ok()
+/// The lecture's two models, made the lecture's way on all of `words`, with their final loss:
+/// the count model of `context` characters with add-`smoothing` counts (its loss: [`nll`]), or
+/// the net drawn with `seed` and trained by full-batch gradient descent, calling
+/// `on_step(step, loss)` after each step (its loss: the last step's; with 0 steps, the loss
+/// before any).
+///
+/// # Errors
+/// [`Error::Param`] for a network type (they train with [`Trainer`]); as [`CountModel::fit`],
+/// [`NeuralModel::new`] and [`NeuralModel::train_with`].
+pub fn fit_lecture(
+    kind: ModelType,
+    words: &[String],
+    context: usize,
+    smoothing: f64,
+    cfg: &TrainConfig,
+    seed: i64,
+    on_step: &mut dyn FnMut(usize, f64),
+) -> Result<(Model, f64)> {
+    let vocab = Vocab::from_words(words)?;
+    match kind {
+        ModelType::Counts => {
+            let model = CountModel::fit(words, &vocab, context, smoothing)?;
+            let loss = nll(&model, words)?;
+            Ok((Model::Counts(model), loss))
+        }
+        ModelType::Neural => {
+            let data = Dataset::new(words, &vocab, context)?;
+            let mut net = NeuralModel::new(&vocab, context, seed)?;
+            let losses = net.train_with(&data, cfg, on_step)?;
+            let loss = match losses.last() {
+                Some(&loss) => loss,
+                None => net.loss(&data, cfg.reg, cfg.method)?.f_double_value(&[])?,
+            };
+            Ok((Model::Neural(net), loss))
+        }
+        _ => Err(Error::param(
+            "model type",
+            kind,
+            "makemore.py's networks train with a Trainer",
+            "use Trainer::new",
+        )),
+    }
 }
 
-/// FNV-1a of the words, one per line: tells `--resume` whether it was given the same words.
+/// A digest of the words, one per line: tells [`Trainer::resume`] whether it was given the
+/// same words.
 fn word_digest(words: &[String]) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in words
-        .iter()
-        .flat_map(|w| w.bytes().chain(std::iter::once(b'\n')))
-    {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    let mut h = crate::io::Fnv::default();
+    for w in words {
+        h.eat(w.as_bytes());
+        h.eat(b"\n");
     }
-    h as i64
+    h.finish() as i64
 }
 
 /// AdamW as PyTorch's `torch.optim.AdamW` computes it on the CPU, op for op.
@@ -419,16 +461,9 @@ struct AdamW {
 impl AdamW {
     fn new(params: &[(String, Tensor)]) -> Result<AdamW> {
         let zeros = || -> Result<Vec<Tensor>> {
-            params
-                .iter()
-                .map(|(_, p)| Ok(p.f_zeros_like()?.f_detach()?))
-                .collect()
+            params.iter().map(|(_, p)| Ok(p.f_zeros_like()?.f_detach()?)).collect()
         };
-        Ok(AdamW {
-            step: 0,
-            m: zeros()?,
-            v: zeros()?,
-        })
+        Ok(AdamW { step: 0, m: zeros()?, v: zeros()? })
     }
 
     fn update(&mut self, params: &[(String, Tensor)], lr: f64, weight_decay: f64) -> Result<()> {
@@ -446,13 +481,8 @@ impl AdamW {
                 let mut p = p.shallow_clone();
                 let _ = p.f_mul_scalar_(1.0 - lr * weight_decay)?; // decoupled weight decay
                 let _ = m.f_lerp_(&g, 1.0 - b1)?; // m = b1 m + (1 - b1) g
-                let _ = v
-                    .f_mul_scalar_(b2)?
-                    .f_addcmul_(&g.f_mul_scalar(1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
-                let denom = v
-                    .f_sqrt()?
-                    .f_div_scalar(bias2.powf(0.5))?
-                    .f_add_scalar(EPS)?;
+                let _ = v.f_mul_scalar_(b2)?.f_addcmul_(&g.f_mul_scalar(1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
+                let denom = v.f_sqrt()?.f_div_scalar(bias2.powf(0.5))?.f_add_scalar(EPS)?;
                 let _ = p.f_addcdiv_(&m.f_mul_scalar(-step_size)?, &denom)?; // p -= step_size m / denom
             }
             Ok(())

@@ -1,0 +1,284 @@
+//! makemore.py's training loop, once for every caller: a step per batch; every
+//! [`RunOptions::eval_every`] steps the train and test losses, the best model saved and a row of
+//! the loss log; every [`RunOptions::sample_every`] steps a few names, grouped as in train / in
+//! test / new; until a step count or a stop flag the caller owns (Ctrl-C in the command line).
+//! It prints nothing: it reports [`Event`]s to a callback, so the command line draws its progress
+//! bar and a notebook prints lines.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use super::{Losses, Trainer};
+use crate::data::Split;
+use crate::error::{Error, Result};
+use crate::model::LanguageModel;
+use crate::plot::{line_plot, Png, Series};
+use crate::sample::{Grouped, Sampling};
+
+/// How to run the loop; the defaults are makemore.py's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// Steps to take in this run (a resumed run counts from where it resumes, as makemore.py
+    /// counts); `None` runs until the stop flag is set.
+    pub steps: Option<usize>,
+    /// Evaluate, save the best model and log the losses every this many steps (makemore.py: 500).
+    pub eval_every: usize,
+    /// Sample names every this many steps (makemore.py: 200); 0 never.
+    pub sample_every: usize,
+    /// Names per sample (makemore.py: 10).
+    pub samples: usize,
+    /// How to sample; the seed of the samples at step `s` is `seed + s`.
+    pub sampling: Sampling,
+    /// Where to save the best model, with the training state (`None`: nowhere).
+    pub save_to: Option<PathBuf>,
+    /// The folder of the loss log, `losses.csv` and `losses.png` (`None`: no log).
+    pub log_dir: Option<PathBuf>,
+    /// What the loss plot is about, e.g. "mlp on names.txt".
+    pub title: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            steps: None,
+            eval_every: 500,
+            sample_every: 200,
+            samples: 10,
+            sampling: Sampling { seed: 3407, ..Sampling::default() },
+            save_to: None,
+            log_dir: None,
+            title: String::new(),
+        }
+    }
+}
+
+/// What happened in the loop, for the caller to show. `step` is makemore.py's step number:
+/// the steps taken before this one.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A step was taken: the batch's loss, and how long the step took.
+    Step { step: usize, loss: f64, seconds: f64 },
+    /// The losses were measured; `saved` says where the model went when they were the best.
+    Evaluated { step: usize, losses: Losses, saved: Option<&'a Path> },
+    /// Names were sampled.
+    Sampled { step: usize, names: &'a Grouped },
+}
+
+/// makemore.py's lines: `step 10 | loss 3.1234 | step time 1.23ms`; `step 500 train loss: ...
+/// test loss: ...`, with `test loss ... is the best so far, saving model to ...` when saved; the
+/// grouped samples.
+impl std::fmt::Display for Event<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Step { step, loss, seconds } => {
+                write!(f, "step {step} | loss {loss:.4} | step time {:.2}ms", seconds * 1e3)
+            }
+            Event::Evaluated { step, losses, saved } => {
+                let test =
+                    losses.test.map_or("n/a (one word: no test set)".into(), |t| t.to_string());
+                write!(f, "step {step} train loss: {} test loss: {test}", losses.train)?;
+                if let Some(path) = saved {
+                    let which = if losses.test.is_some() { "test" } else { "train" };
+                    let score = losses.score();
+                    write!(
+                        f,
+                        "\n{which} loss {score} is the best so far, saving model to {}",
+                        path.display()
+                    )?;
+                }
+                Ok(())
+            }
+            Event::Sampled { names, .. } => write!(f, "{names}"),
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// Steps taken in this run.
+    pub steps: usize,
+    /// True when the stop flag ended it.
+    pub stopped: bool,
+    /// The losses measured in this run, by step.
+    pub losses: Vec<(usize, Losses)>,
+}
+
+impl RunSummary {
+    /// The test loss (the train loss without a test set) against the step, for [`line_plot`].
+    pub fn curve(&self, label: &str) -> Series {
+        let steps = self.losses.iter().map(|(s, _)| *s as f64).collect();
+        Series::new(label, steps, self.losses.iter().map(|(_, l)| l.score()).collect())
+    }
+}
+
+impl Trainer {
+    /// Runs makemore.py's loop with `opts`, calling `on_event` with what happens, until
+    /// `opts.steps` steps are taken or `stop` is set. The losses are measured every
+    /// `eval_every` steps and once more at the end if the last step was not measured.
+    ///
+    /// # Errors
+    /// As [`Trainer::step`], [`Trainer::save`] and the loss log; [`Error::Output`] when
+    /// `on_event` fails to write.
+    pub fn run(
+        &mut self,
+        opts: &RunOptions,
+        stop: &AtomicBool,
+        mut on_event: impl FnMut(&Event) -> std::io::Result<()>,
+    ) -> Result<RunSummary> {
+        if opts.eval_every == 0 {
+            return Err(Error::param(
+                "eval_every",
+                0,
+                "the losses are measured every so many steps",
+                "use 500, makemore.py's",
+            ));
+        }
+        let mut emit = |e: &Event| on_event(e).map_err(Error::Output);
+        let mut log =
+            opts.log_dir.as_ref().map(|dir| LossLog::open(dir, &opts.title, self.steps()));
+        let start = self.steps();
+        let mut summary = RunSummary { steps: 0, stopped: false, losses: Vec::new() };
+        let mut measured = true;
+        while opts.steps.is_none_or(|n| summary.steps < n) {
+            if stop.load(Ordering::SeqCst) {
+                summary.stopped = true;
+                break;
+            }
+            let t = Instant::now();
+            let loss = self.step()?;
+            let step = self.steps() - 1;
+            summary.steps = self.steps() - start;
+            emit(&Event::Step { step, loss, seconds: t.elapsed().as_secs_f64() })?;
+            measured = step > 0 && step.is_multiple_of(opts.eval_every);
+            if measured {
+                self.measure(step, opts, log.as_mut(), &mut summary, &mut emit)?;
+            }
+            if opts.sample_every > 0 && step > 0 && step.is_multiple_of(opts.sample_every) {
+                let sampling = Sampling {
+                    seed: opts.sampling.seed.wrapping_add(step as i64),
+                    ..opts.sampling
+                };
+                let names = sampling.sample(self.model(), opts.samples)?;
+                let names = Grouped::new(&names, self.model().vocab(), self.split());
+                emit(&Event::Sampled { step, names: &names })?;
+            }
+        }
+        if !measured {
+            let step = self.steps() - 1;
+            self.measure(step, opts, log.as_mut(), &mut summary, &mut emit)?;
+        }
+        Ok(summary)
+    }
+
+    /// Measures the losses, saves the model when they are the best, logs them.
+    fn measure(
+        &mut self,
+        step: usize,
+        opts: &RunOptions,
+        log: Option<&mut LossLog>,
+        summary: &mut RunSummary,
+        emit: &mut impl FnMut(&Event) -> Result<()>,
+    ) -> Result<()> {
+        let (losses, best) = self.evaluate()?;
+        let saved = match (&opts.save_to, best) {
+            (Some(path), true) => {
+                self.save(path)?;
+                Some(path.as_path())
+            }
+            _ => None,
+        };
+        if let Some(log) = log {
+            log.push(step, losses)?;
+        }
+        summary.losses.push((step, losses));
+        emit(&Event::Evaluated { step, losses, saved })
+    }
+}
+
+/// The losses of a training run in its work dir: `losses.csv` (step, train and test loss) and
+/// `losses.png`, the curve drawn from it; both rewritten atomically at every row.
+#[derive(Debug)]
+pub struct LossLog {
+    csv: PathBuf,
+    png: PathBuf,
+    title: String,
+    rows: Vec<(usize, Losses)>,
+}
+
+impl LossLog {
+    /// The log in `dir`, with the rows of the steps before `step` that it holds (a resumed run
+    /// continues it; a new run, `step` 0, starts it afresh).
+    pub fn open(dir: &Path, title: &str, step: usize) -> LossLog {
+        let csv = dir.join("losses.csv");
+        let rows = std::fs::read_to_string(&csv)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let mut f = line.split(',');
+                let s: usize = f.next()?.parse().ok()?;
+                let train = f.next()?.parse().ok()?;
+                let test = f.next()?.parse().ok();
+                (s < step).then_some((s, Losses { train, test }))
+            })
+            .collect();
+        LossLog { csv, png: dir.join("losses.png"), title: title.to_string(), rows }
+    }
+
+    /// Adds a row and writes both files.
+    ///
+    /// # Errors
+    /// As [`crate::io::write_atomic`] and [`line_plot`].
+    pub fn push(&mut self, step: usize, losses: Losses) -> Result<()> {
+        self.rows.push((step, losses));
+        let mut text = "step,train_loss,test_loss\n".to_string();
+        for (step, l) in &self.rows {
+            let test = l.test.map_or(String::new(), |t| t.to_string());
+            text += &format!("{step},{},{test}\n", l.train);
+        }
+        crate::io::write_atomic(&self.csv, text.as_bytes())?;
+        self.plot()?.save(&self.png)
+    }
+
+    /// The curve: the train loss and, with a test set, the test loss, against the step.
+    ///
+    /// # Errors
+    /// As [`line_plot`] (an empty log).
+    pub fn plot(&self) -> Result<Png> {
+        let steps: Vec<f64> = self.rows.iter().map(|(s, _)| *s as f64).collect();
+        let column =
+            |f: fn(&Losses) -> Option<f64>| self.rows.iter().filter_map(move |(_, l)| f(l));
+        let mut series =
+            vec![Series::new("train", steps.clone(), column(|l| Some(l.train)).collect())];
+        if self.rows.iter().all(|(_, l)| l.test.is_some()) {
+            series.push(Series::new("test", steps, column(|l| l.test).collect()));
+        }
+        let title = format!("{}: loss (mean negative log likelihood)", self.title);
+        line_plot(&series, title.trim_start_matches(": "), "step", "loss", false)
+    }
+}
+
+/// The split a model was trained with, to group its samples: the train/test split of `words`
+/// by `seed`, or, without a seed (the lecture's models train on every word), all as training.
+///
+/// # Errors
+/// As [`Split::train_test`].
+pub fn split_of(words: &[String], seed: Option<i64>) -> Result<Split> {
+    match seed {
+        Some(seed) => Split::train_test(words, seed),
+        None => Ok(Split { train: words.to_vec(), dev: Vec::new(), test: Vec::new() }),
+    }
+}
+
+/// The model's block size and vocabulary in one line, for headers: `27 characters
+/// (.abcdefghijklmnopqrstuvwxyz), block size 16`.
+pub fn describe(model: &dyn LanguageModel) -> String {
+    format!(
+        "{} characters ({}), block size {}",
+        model.vocab().len(),
+        model.vocab().as_string(),
+        model.block_size()
+    )
+}
