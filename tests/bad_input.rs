@@ -7,25 +7,13 @@ use std::path::{Path, PathBuf};
 use makemore::prelude::*;
 use makemore::{Error, Result};
 
-fn names() -> Vec<String> {
-    read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
-        .expect("data/names.txt (hint: run `make data`)")
-}
+mod common;
+use common::{assert_hint, strs as words, words as names};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
-}
-
-fn words(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
-}
-
-/// Every message names the problem and ends with a hint.
-fn assert_hint(e: &Error) {
-    let text = e.to_string();
-    assert!(text.contains("(hint: ") && text.ends_with(')'), "no hint: {text}");
 }
 
 // ---- Reading words ----

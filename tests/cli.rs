@@ -13,7 +13,7 @@ use common::{listing, reference, strings};
 const BIN: &str = env!("CARGO_BIN_EXE_makemore");
 
 fn names_txt() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt").to_string()
+    common::NAMES_TXT.to_string()
 }
 
 /// What a run printed.
@@ -347,4 +347,112 @@ fn ctrl_c_stops_training_and_keeps_the_best_model() {
     );
     let model = makemore::Model::load(dir.path().join("out/model.mm")).unwrap();
     assert_eq!(model.kind(), makemore::ModelType::Bigram);
+}
+
+// ---- A makemore.py user's habits ----
+
+#[test]
+fn makemore_py_command_lines_and_work_dirs_work() {
+    let (_dir, dir) = workspace();
+    // its flags whole: -n/--num-workers (no effect here), prefixes of long flags, a vocabulary line
+    let r = ok(
+        &["-i", "w.txt", "-o", "a", "--type", "bigram", "--max", "3", "-b", "4", "-n", "4"],
+        &dir,
+    );
+    assert!(
+        r.stderr.contains("5 words (4 train, 1 test, longest 8), 12 characters (.abehilmopsv)"),
+        "{}",
+        r.stderr
+    );
+    ok(
+        &[
+            "-i",
+            "w.txt",
+            "-o",
+            "b",
+            "--type",
+            "bigram",
+            "--max-steps",
+            "3",
+            "-b",
+            "4",
+            "--num-workers",
+            "0",
+        ],
+        &dir,
+    );
+    // makemore.py's model.pt, written by makemore.py itself (make reference), in a work dir
+    let r = reference_pt();
+    let names = names_txt();
+    std::fs::create_dir(dir.join("py")).unwrap();
+    std::fs::copy(Path::new(&r.0).join("mlp.pt"), dir.join("py/model.pt")).unwrap();
+    let mut args = vec!["-i", &names, "-o", "py", "--type", "mlp"];
+    args.extend(r.1.iter().map(String::as_str));
+    let out = ok(&[&args[..], &["--sample-only"]].concat(), &dir);
+    let counted: usize =
+        out.stdout.lines().filter_map(|l| l.split(' ').next()?.parse::<usize>().ok()).sum();
+    assert_eq!(counted, 50, "{}", out.stdout);
+    // another type than it was trained as: one line that says what to give
+    let bow = [&args[..2], &["-o", "py", "--type", "bow", "--sample-only"]].concat();
+    assert!(run(&bow, &dir).stderr.contains("give the --type, sizes and words file"));
+    // --resume: its weights, a fresh optimizer, step 0 (as makemore.py resumes), into model.mm
+    let out = ok(&[&args[..], &["--resume", "--max-steps", "2"]].concat(), &dir);
+    assert!(
+        out.stderr.contains("read makemore.py's py/model.pt") && out.stderr.contains("at step 0"),
+        "{}",
+        out.stderr
+    );
+    assert!(dir.join("py/model.mm").exists() && dir.join("py/model.pt").exists());
+}
+
+#[test]
+fn sampling_any_temperature_a_prefix_and_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = names_txt();
+    ok(&["-i", &names, "-o", "out", "--type", "mlp", "--max-steps", "300"], dir.path());
+    // near zero: the likeliest name, every time; with or without top-k
+    for extra in [&[][..], &["--top-k", "1"]] {
+        let args =
+            [&["sample", "-o", "out", "-n", "3", "--temperature", "0.001"][..], extra].concat();
+        let out = ok(&args, dir.path());
+        let got = lines(&out.stdout);
+        assert!(!got[0].is_empty() && got.iter().all(|n| *n == got[0]), "{got:?}");
+    }
+    // high: still names of the vocabulary, no longer than the longest training word (15)
+    let out = ok(&["sample", "-o", "out", "-n", "50", "--temperature", "100"], dir.path());
+    assert!(
+        out.stdout
+            .lines()
+            .all(|n| n.chars().count() <= 15 && n.chars().all(|c| c.is_ascii_lowercase())),
+        "{}",
+        out.stdout
+    );
+    // a prefix: every name starts with it; a character the model lacks is one line
+    let out = ok(&["sample", "-o", "out", "-n", "20", "--prefix", "ka"], dir.path());
+    assert!(out.stdout.lines().all(|n| n.starts_with("ka")), "{}", out.stdout);
+    let out = ok(&["-i", &names, "-o", "out", "--sample-only", "--prefix", "ka"], dir.path());
+    assert!(
+        out.stdout
+            .lines()
+            .filter(|l| !l.contains(' ') && !l.starts_with('-'))
+            .all(|n| n.starts_with("ka")),
+        "{}",
+        out.stdout
+    );
+    let r = run(&["sample", "-o", "out", "--prefix", "kä"], dir.path());
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.starts_with("error: the character 'ä' is not in the vocabulary"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Where make reference put makemore.py's model.pt files, and the flags of their sizes.
+fn reference_pt() -> (String, Vec<String>) {
+    let r = &common::makemore_reference()["pt"];
+    let c = &r["config"];
+    let flag = |k: &str| [format!("--{}", k.replace('_', "-")), c[k].to_string()];
+    let flags = ["n_layer", "n_head", "n_embd", "n_embd2"].iter().flat_map(|k| flag(k)).collect();
+    (r["dir"].as_str().unwrap().to_string(), flags)
 }

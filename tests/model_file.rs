@@ -7,12 +7,7 @@ use makemore::prelude::*;
 use makemore::{Error, Result};
 
 mod common;
-use common::listing;
-
-fn names() -> Vec<String> {
-    read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
-        .expect("data/names.txt (hint: run `make data`)")
-}
+use common::{assert_hint, listing, words as names};
 
 #[test]
 fn counts_round_trip_gives_the_same_loss_and_names() -> Result<()> {
@@ -188,10 +183,4 @@ fn saving_into_a_missing_folder_leaves_nothing_behind() -> Result<()> {
     assert_eq!(listing(dir.path()), ["taken"]);
     assert!(listing(&dir.path().join("taken")).is_empty());
     Ok(())
-}
-
-/// Every message names the problem and ends with a hint.
-fn assert_hint(e: &Error) {
-    let text = e.to_string();
-    assert!(text.contains("(hint: ") && text.ends_with(')'), "no hint: {text}");
 }

@@ -5,6 +5,8 @@
 use makemore::prelude::*;
 use makemore::Result;
 
+mod common;
+
 /// The lecture's sampling loop, one `multinomial` call per character on torch's generator.
 fn sample_with_multinomial(model: &dyn LanguageModel, n: usize, seed: i64) -> Vec<String> {
     with_torch_seed(seed, || {
@@ -50,7 +52,7 @@ impl LanguageModel for Double<'_> {
 
 #[test]
 fn sampling_draws_exactly_what_the_lectures_multinomial_loop_draws() -> Result<()> {
-    let words = read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))?;
+    let words = read_words(common::NAMES_TXT)?;
     let vocab = Vocab::from_words(&words)?;
     let bigram = CountModel::fit(&words, &vocab, 1, 1.0)?;
     let trigram = CountModel::fit(&words, &vocab, 2, 1.0)?;

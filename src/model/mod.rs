@@ -249,13 +249,21 @@ macro_rules! model_types {
                 }
             }
 
-            fn build(
+            /// [`Model::new`] with the weights drawn or left to fill (a model file's), after
+            /// checking the sizes.
+            fn checked(
                 kind: ModelType,
                 vocab: &Vocab,
                 block_size: usize,
                 cfg: &ModelConfig,
                 p: nn::Params,
             ) -> Result<Model> {
+                cfg.check(kind)?;
+                if block_size == 0 {
+                    let hint = "use the longest word plus one, as makemore.py does";
+                    let why = "a model reads at least one character";
+                    return Err(Error::param("block size", 0, why, hint));
+                }
                 match kind {
                     $(ModelType::$lv => Err(Error::param(
                         "model type",
@@ -396,27 +404,6 @@ impl Model {
         device: Device,
     ) -> Result<Model> {
         Self::checked(kind, vocab, block_size, cfg, nn::Params::new(device, true))
-    }
-
-    /// [`Model::new`] with the weights drawn or left to fill (a model file's), after checking
-    /// the sizes.
-    fn checked(
-        kind: ModelType,
-        vocab: &Vocab,
-        block_size: usize,
-        cfg: &ModelConfig,
-        p: nn::Params,
-    ) -> Result<Model> {
-        cfg.check(kind)?;
-        if block_size == 0 {
-            return Err(Error::param(
-                "block size",
-                0,
-                "a model reads at least one character",
-                "use the longest word plus one, as makemore.py does",
-            ));
-        }
-        Self::build(kind, vocab, block_size, cfg, p)
     }
 
     /// Reads makemore.py's `model.pt` (the `state_dict` its training saves) as a network of

@@ -282,3 +282,136 @@ pub fn describe(model: &dyn LanguageModel) -> String {
         model.block_size()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ModelConfig, ModelType};
+    use crate::train::{Checkpoint, TrainOptions};
+
+    fn words() -> Vec<String> {
+        let w = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia"];
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn trainer() -> Trainer {
+        let cfg = ModelConfig { n_embd: 4, n_embd2: 8, ..ModelConfig::default() };
+        let opts = TrainOptions { batch_size: 4, ..TrainOptions::default() };
+        Trainer::new(&words(), ModelType::Mlp, &cfg, &opts).unwrap()
+    }
+
+    /// (what, step) of each event but the steps, and the steps taken.
+    fn run(
+        t: &mut Trainer,
+        opts: &RunOptions,
+        stop: bool,
+    ) -> (Vec<(&'static str, usize)>, Vec<usize>, RunSummary) {
+        let (mut seen, mut steps) = (Vec::new(), Vec::new());
+        let summary = t
+            .run(opts, &AtomicBool::new(stop), |e| {
+                match e {
+                    Event::Step { step, .. } => steps.push(*step),
+                    Event::Evaluated { step, saved, .. } => {
+                        seen.push((if saved.is_some() { "saved" } else { "measured" }, *step))
+                    }
+                    Event::Sampled { step, names } => {
+                        assert_eq!(names.in_train.len() + names.in_test.len() + names.new.len(), 3);
+                        seen.push(("sampled", *step))
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        (seen, steps, summary)
+    }
+
+    #[test]
+    fn a_run_keeps_makemore_pys_schedule_and_its_log_has_no_row_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.mm");
+        let opts = RunOptions {
+            steps: Some(7),
+            eval_every: 5,
+            sample_every: 4,
+            samples: 3,
+            save_to: Some(path.clone()),
+            log_dir: Some(dir.path().to_path_buf()),
+            title: "mlp on 8 names".into(),
+            ..RunOptions::default()
+        };
+        let mut t = trainer();
+        let (seen, steps, summary) = run(&mut t, &opts, false);
+        assert_eq!(steps, (0..7).collect::<Vec<_>>());
+        // step 5 measured (the first measurement is the best: saved), step 4 sampled, and the
+        // last step (6), not measured on schedule, measured at the end
+        assert_eq!(seen[..2], [("sampled", 4), ("saved", 5)]);
+        assert_eq!(seen[2].1, 6);
+        assert_eq!((summary.steps, summary.stopped, summary.losses.len()), (7, false, 2));
+        // resumed: the log goes on from step 7, and a run with nothing to do adds nothing
+        let mut resumed = Trainer::resume(
+            Checkpoint::load(&path, tch::Device::Cpu).unwrap(),
+            &words(),
+            &TrainOptions { batch_size: 4, ..TrainOptions::default() },
+        )
+        .unwrap();
+        let best = seen.iter().filter(|(what, _)| *what == "saved").count();
+        assert!(best >= 1);
+        let at = resumed.steps();
+        assert!(at == 6 || at == 7, "saved at step {at}");
+        run(&mut resumed, &RunOptions { steps: Some(0), ..opts.clone() }, false);
+        let csv = |dir: &Path| std::fs::read_to_string(dir.join("losses.csv")).unwrap();
+        let rows = |text: String| {
+            text.lines()
+                .skip(1)
+                .map(|l| l.split(',').next().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let before = rows(csv(dir.path()));
+        let (seen, _, _) = run(&mut resumed, &RunOptions { steps: Some(5), ..opts.clone() }, false);
+        assert!(seen.iter().all(|(_, s)| *s >= at), "{seen:?}");
+        let after = rows(csv(dir.path()));
+        let mut unique = after.clone();
+        unique.dedup();
+        assert_eq!(unique, after, "a step logged twice");
+        assert!(after.starts_with(
+            &before[..before.iter().filter(|s| s.parse::<usize>().unwrap() < at).count()]
+        ));
+        assert!(dir.path().join("losses.png").exists());
+    }
+
+    #[test]
+    fn a_set_stop_flag_ends_the_run_before_any_step() {
+        let mut t = trainer();
+        let (seen, steps, summary) =
+            run(&mut t, &RunOptions { steps: Some(5), ..RunOptions::default() }, true);
+        assert!(seen.is_empty() && steps.is_empty() && summary.stopped && summary.steps == 0);
+        let e = t
+            .run(
+                &RunOptions { eval_every: 0, ..RunOptions::default() },
+                &AtomicBool::new(false),
+                |_| Ok(()),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("eval_every"), "{e}");
+    }
+
+    #[test]
+    fn events_read_as_makemore_pys_lines() {
+        let losses = Losses { train: 2.5, test: Some(2.25) };
+        let path = PathBuf::from("out/model.mm");
+        let e = Event::Evaluated { step: 500, losses, saved: Some(&path) };
+        assert_eq!(e.to_string(), "step 500 train loss: 2.5 test loss: 2.25\ntest loss 2.25 is the best so far, saving model to out/model.mm");
+        let e = Event::Evaluated {
+            step: 0,
+            losses: Losses { train: 1.5, test: None },
+            saved: Some(&path),
+        };
+        assert!(
+            e.to_string()
+                .ends_with("\ntrain loss 1.5 is the best so far, saving model to out/model.mm"),
+            "{e}"
+        );
+        let e = Event::Step { step: 10, loss: 3.29583, seconds: 0.00123 };
+        assert_eq!(e.to_string(), "step 10 | loss 3.2958 | step time 1.23ms");
+    }
+}

@@ -21,9 +21,23 @@ pub fn reference() -> Value {
     serde_json::from_str(&text).expect("reference.json is valid JSON")
 }
 
+/// The path of the lecture's names, data/names.txt (fetched by `make data`).
+pub const NAMES_TXT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt");
+
+/// The lecture's 32,033 names.
 pub fn words() -> Vec<String> {
-    read_words(concat!(env!("CARGO_MANIFEST_DIR"), "/data/names.txt"))
-        .expect("data/names.txt (hint: run `make data`)")
+    read_words(NAMES_TXT).expect("data/names.txt (hint: run `make data`)")
+}
+
+/// A word list from string literals.
+pub fn strs(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every message names the problem and ends with a hint.
+pub fn assert_hint(e: &makemore::Error) {
+    let text = e.to_string();
+    assert!(text.contains("(hint: ") && text.ends_with(')'), "no hint: {text}");
 }
 
 pub fn strings(v: &Value) -> Vec<String> {
