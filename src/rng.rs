@@ -1,5 +1,7 @@
 //! Random numbers as torch draws them: its one global generator, seeded under a lock, and a copy
-//! of that generator in Rust, which sampling (`sample`) and the training batches draw from.
+//! of that generator in Rust, which sampling (`sample`) and the training batches draw from. And
+//! Python's own generator (`random.seed`, `random.shuffle`), which splits the words from part 2
+//! of the lectures on.
 
 use std::sync::Mutex;
 
@@ -89,6 +91,69 @@ impl TorchGenerator {
         let hi = u64::from(self.random());
         let lo = u64::from(self.random());
         (((hi << 32) | lo) & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// CPython's `random.Random`, as far as `random.seed(n)` and `random.shuffle` use it: the same
+/// mt19937 engine as torch's, seeded by `init_by_array` with the 32-bit words of `n`, and
+/// `_randbelow` by `getrandbits`.
+pub(crate) struct PythonRandom(TorchGenerator);
+
+impl PythonRandom {
+    /// `random.seed(seed)` for a non-negative integer.
+    pub(crate) fn new(seed: u64) -> PythonRandom {
+        let mut key: Vec<u32> = vec![seed as u32];
+        if seed >> 32 != 0 {
+            key.push((seed >> 32) as u32);
+        }
+        let mut mt = [0u32; N];
+        mt[0] = 19_650_218;
+        for i in 1..N {
+            mt[i] = 1_812_433_253u32.wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_add(i as u32);
+        }
+        let (mut i, mut j) = (1, 0);
+        for _ in 0..N.max(key.len()) {
+            let prev = mt[i - 1] ^ (mt[i - 1] >> 30);
+            mt[i] = (mt[i] ^ prev.wrapping_mul(1_664_525)).wrapping_add(key[j]).wrapping_add(j as u32);
+            (i, j) = (i + 1, (j + 1) % key.len());
+            if i >= N {
+                (mt[0], i) = (mt[N - 1], 1);
+            }
+        }
+        for _ in 0..N - 1 {
+            let prev = mt[i - 1] ^ (mt[i - 1] >> 30);
+            mt[i] = (mt[i] ^ prev.wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
+            i += 1;
+            if i >= N {
+                (mt[0], i) = (mt[N - 1], 1);
+            }
+        }
+        mt[0] = 0x8000_0000;
+        PythonRandom(TorchGenerator { state: mt, next: N }) // the first draw twists
+    }
+
+    /// `random.getrandbits(k)` for `k` <= 32.
+    fn getrandbits(&mut self, k: u32) -> u32 {
+        self.0.random() >> (32 - k)
+    }
+
+    /// `random._randbelow(n)`: a number in `0..n`, by rejection.
+    fn randbelow(&mut self, n: usize) -> usize {
+        let k = usize::BITS - n.leading_zeros();
+        loop {
+            let r = self.getrandbits(k) as usize;
+            if r < n {
+                return r;
+            }
+        }
+    }
+
+    /// `random.shuffle(items)`: Fisher-Yates from the end.
+    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.randbelow(i + 1);
+            items.swap(i, j);
+        }
     }
 }
 

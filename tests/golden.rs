@@ -142,3 +142,32 @@ fn emma_walkthrough_matches_the_lecture() -> Result<()> {
     }
     Ok(())
 }
+
+/// Parts 2-5 of the lectures split the words with Python's `random.seed(42)` and
+/// `random.shuffle(words)`: the crate's copy of CPython's generator shuffles as Python does, for
+/// several seeds (one past 2^32) and lists.
+#[test]
+fn python_shuffle_is_cpythons() {
+    let r = reference();
+    let words = common::words();
+    for case in r["python_shuffles"].as_array().unwrap() {
+        let seed = case["seed"].as_u64().unwrap();
+        let n = case["n"].as_u64().unwrap() as usize;
+        let items: Vec<String> = match case["first"][0].as_str() {
+            Some(_) => words[..n].to_vec(),
+            None => (0..n).map(|i| i.to_string()).collect(),
+        };
+        let split = Split::python(&items, seed);
+        let all: Vec<String> = [split.train, split.dev, split.test].concat();
+        let as_text = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array().unwrap().iter().map(|x| x.as_str().map_or(x.to_string(), String::from)).collect()
+        };
+        assert_eq!(all[..case["first"].as_array().unwrap().len()], as_text(&case["first"]), "seed {seed}");
+        assert_eq!(all[n - 5..], as_text(&case["last"]), "seed {seed}");
+    }
+    // the lecture's split sizes: int(0.8 * n), int(0.9 * n)
+    let split = Split::python(&words, 42);
+    let sizes = [split.train.len(), split.dev.len(), split.test.len()].map(|n| n as u64);
+    let want: Vec<u64> = r["python_split_sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    assert_eq!(sizes[..], want[..]);
+}

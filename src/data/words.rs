@@ -79,6 +79,19 @@ impl Split {
         })
     }
 
+    /// The split of the lectures from part 2 on: `random.seed(seed)`, `random.shuffle(words)`
+    /// in Python (its own generator, reproduced here), then the first 80% to train, the next 10%
+    /// to dev, the last 10% to test (`int(0.8 * n)`, `int(0.9 * n)`). With seed 42, the lecture's.
+    pub fn python(words: &[String], seed: u64) -> Split {
+        let mut shuffled = words.to_vec();
+        crate::rng::PythonRandom::new(seed).shuffle(&mut shuffled);
+        let n = words.len() as f64;
+        let (n1, n2) = ((0.8 * n) as usize, (0.9 * n) as usize);
+        let test = shuffled.split_off(n2);
+        let dev = shuffled.split_off(n1);
+        Split { train: shuffled, dev, test }
+    }
+
     /// makemore.py's split: a test set of 10% of the words, at most 1,000 (and at least one,
     /// when there are two words or more), the rest to train, no dev set. With the same seed
     /// and words as makemore.py, the same words land in each part.

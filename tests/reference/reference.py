@@ -93,6 +93,19 @@ def main(names_path, out_path):
     ll64, _ = L.trigram_nll(words, stoi, 1, dtype=torch.float64)
     ref['trigram_nll_add1_f64'] = (-ll64 / n).item()  # the same loop in float64: the accurate value
 
+    # parts 2-5 split the words with Python's own generator: random.seed(s); random.shuffle(x)
+    import random
+    shuffles = []
+    for seed, items in [(42, words), (0, list(range(10))), (1, list(range(1000))),
+                        (2**32 + 5, list(range(300))), (123456789, words[:77])]:
+        items = list(items)
+        random.seed(seed)
+        random.shuffle(items)
+        shuffles.append({'seed': seed, 'n': len(items), 'first': items[:30], 'last': items[-5:]})
+    ref['python_shuffles'] = shuffles
+    n1, n2 = int(0.8 * len(words)), int(0.9 * len(words))  # the lecture's split of part 2 on
+    ref['python_split_sizes'] = [n1, n2 - n1, len(words) - n2]
+
     with open(out_path, 'w') as f:
         json.dump(ref, f, indent=1, allow_nan=False)
     print(f'wrote {out_path}: nll_add1 {ref["nll_add1"]:.6f}, final loss {ref["losses"][-1]:.6f}, '
