@@ -23,9 +23,10 @@ URL = re.compile(r'http://127\.0\.0\.1:\d+/\S*')
 
 
 def first_notebook(nb_dir=NB_DIR):
-    """The notebook a learner starts with: 00_*.ipynb, else 01_*.ipynb (None when neither)."""
-    for pattern in ('00_*.ipynb', '01_*.ipynb'):
-        found = sorted(p.name for p in nb_dir.glob(pattern))
+    """The notebook a learner starts with, relative to nb_dir: 00_*.ipynb, else 01_*.ipynb, in
+    nb_dir or in the first lecture's folder (part1_bigrams/) (None when neither)."""
+    for pattern in ('00_*.ipynb', '*/00_*.ipynb', '01_*.ipynb', '*/01_*.ipynb'):
+        found = sorted(p.relative_to(nb_dir).as_posix() for p in nb_dir.glob(pattern))
         if found:
             return found[0]
     return None

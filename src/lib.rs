@@ -50,11 +50,13 @@ pub mod prelude {
     };
     pub use crate::error::{Error, Result};
     pub use crate::eval::{evaluate, nll};
-    pub use crate::loss::{cross_entropy, mean_nll, pick};
+    pub use crate::loss::{cross_entropy, lookup, mean_nll, pick};
     pub use crate::model::counts::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts};
     pub use crate::model::methods::{Method, TrainConfig};
     pub use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
-    pub use crate::plot::{heatmap, heatmap_sized, image, line_plot, side_by_side, Png, Series};
+    pub use crate::plot::{
+        heatmap, heatmap_sized, image, line_plot, scatter, side_by_side, Png, Series,
+    };
     pub use crate::rng::with_torch_seed;
     pub use crate::sample::{sample, Grouped, Sampling};
     pub use crate::train::{

@@ -1,6 +1,7 @@
 //! The loss formulas, on tensors: the lecture's `probs[arange(n), ys]` and mean negative log
-//! likelihood (`05_one_hot_and_softmax`, E04, E05), and makemore.py's masked cross-entropy
-//! (training). The loss of a model on words is in [`crate::eval`], above the models.
+//! likelihood (`05_one_hot_and_softmax`, E04, E05), the embedding lookup `C[X]` (part 2), and
+//! makemore.py's masked cross-entropy (training). The loss of a model on words is in
+//! [`crate::eval`], above the models.
 
 use tch::{Kind, Tensor};
 
@@ -14,6 +15,15 @@ use crate::error::Result;
 pub fn pick(probs: &Tensor, ys: &Tensor) -> Result<Tensor> {
     let arange = Tensor::f_arange(ys.size1()?, (Kind::Int64, ys.device()))?;
     Ok(probs.f_index(&[Some(arange), Some(ys.shallow_clone())])?)
+}
+
+/// `table[ix]`: the rows of `table` at the indices `ix`, of any shape: `(V, d)` and `(…)` →
+/// `(…, d)`. Part 2's embedding lookup `C[X]`, with PyTorch's own indexing (and so its gradient).
+///
+/// # Errors
+/// [`crate::Error::Torch`] for an index outside `0..V`.
+pub fn lookup(table: &Tensor, ix: &Tensor) -> Result<Tensor> {
+    Ok(table.f_index(&[Some(ix.shallow_clone())])?)
 }
 
 /// The lecture's loss from logits `(n, V)`: `exp` (counts), normalize (probabilities), then

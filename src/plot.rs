@@ -388,6 +388,54 @@ pub fn line_plot(
     })
 }
 
+/// Points with a label written at each, 640×640: part 2's picture of the 2-D embeddings of the
+/// characters (`C[:, 0]` against `C[:, 1]`), each drawn as its character in a dot.
+///
+/// # Errors
+/// [`Error::Shape`] unless `points` is `(n, 2)` with as many labels, all finite.
+pub fn scatter(points: &Tensor, labels: &[String], title: &str) -> Result<Png> {
+    let shape_error = || Error::Shape {
+        what: "scatter points",
+        expected: format!("({}, 2) finite numbers, one row per label", labels.len()),
+        got: format!("{:?}", points.size()),
+        hint: "pass the two columns to plot, e.g. C.narrow(1, 0, 2)",
+    };
+    if points.dim() != 2 || points.size()[1] != 2 || points.size()[0] != labels.len() as i64 {
+        return Err(shape_error());
+    }
+    let xy = Vec::<f64>::try_from(points.f_to_kind(Kind::Double)?.f_reshape(-1)?)?;
+    if xy.iter().any(|v| !v.is_finite()) {
+        return Err(shape_error());
+    }
+    let (xs, ys): (Vec<f64>, Vec<f64>) = xy.chunks(2).map(|p| (p[0], p[1])).unzip();
+    let pad =
+        |(lo, hi): (f64, f64)| (lo - 0.08 * (hi - lo).max(1e-9), hi + 0.08 * (hi - lo).max(1e-9));
+    let ((x0, x1), (y0, y1)) = (pad(bounds(&xs)), pad(bounds(&ys)));
+    let blue = RGBColor(0x1f, 0x77, 0xb4);
+    draw(640, 640, |root| {
+        let err = |e: &dyn std::fmt::Display| e.to_string();
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(45)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| err(&e))?;
+        chart.configure_mesh().label_style((FONT, 12)).draw().map_err(|e| err(&e))?;
+        let centered = Pos::new(HPos::Center, VPos::Center);
+        for ((&x, &y), label) in xs.iter().zip(&ys).zip(labels) {
+            chart
+                .draw_series(std::iter::once(Circle::new((x, y), 11, blue.filled())))
+                .map_err(|e| err(&e))?;
+            let style = TextStyle::from((FONT, 14).into_font()).color(&WHITE).pos(centered);
+            chart
+                .draw_series(std::iter::once(Text::new(label.clone(), (x, y), style)))
+                .map_err(|e| err(&e))?;
+        }
+        Ok(())
+    })
+}
+
 fn bounds(v: &[f64]) -> (f64, f64) {
     let lo = v.iter().cloned().fold(f64::MAX, f64::min);
     let hi = v.iter().cloned().fold(f64::MIN, f64::max);

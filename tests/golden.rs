@@ -160,14 +160,23 @@ fn python_shuffle_is_cpythons() {
         let split = Split::python(&items, seed);
         let all: Vec<String> = [split.train, split.dev, split.test].concat();
         let as_text = |v: &serde_json::Value| -> Vec<String> {
-            v.as_array().unwrap().iter().map(|x| x.as_str().map_or(x.to_string(), String::from)).collect()
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().map_or(x.to_string(), String::from))
+                .collect()
         };
-        assert_eq!(all[..case["first"].as_array().unwrap().len()], as_text(&case["first"]), "seed {seed}");
+        assert_eq!(
+            all[..case["first"].as_array().unwrap().len()],
+            as_text(&case["first"]),
+            "seed {seed}"
+        );
         assert_eq!(all[n - 5..], as_text(&case["last"]), "seed {seed}");
     }
     // the lecture's split sizes: int(0.8 * n), int(0.9 * n)
     let split = Split::python(&words, 42);
     let sizes = [split.train.len(), split.dev.len(), split.test.len()].map(|n| n as u64);
-    let want: Vec<u64> = r["python_split_sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    let want: Vec<u64> =
+        r["python_split_sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
     assert_eq!(sizes[..], want[..]);
 }

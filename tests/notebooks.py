@@ -58,15 +58,26 @@ def mimes(cell):
     return sorted({m for o in cell.get('outputs', []) for m in o.get('data', {})})
 
 
+def notebooks():
+    """Every notebook, a folder per lecture (part1_bigrams/, part2_mlp/, ...), in order."""
+    return sorted(p for p in NB_DIR.glob('*/*.ipynb') if '.ipynb_checkpoints' not in p.parts)
+
+
+def name(path):
+    """`part1_bigrams/01_counting_bigrams`: the lecture's folder and the notebook."""
+    return path.relative_to(NB_DIR).with_suffix('').as_posix()
+
+
 def run(path):
-    return execute(nbformat.read(path, as_version=4))
+    return execute(nbformat.read(path, as_version=4), path.parent)
 
 
-def execute(nb):
-    """Runs `nb` in place on a fresh project kernel; (nb, wall seconds, [(latency, first line)])."""
+def execute(nb, cwd):
+    """Runs `nb` in place on a fresh project kernel in the folder `cwd`; (nb, wall seconds,
+    [(latency, first line)])."""
     client = NotebookClient(nb, kernel_name=KERNEL, timeout=900, startup_timeout=180,
                     allow_errors=True, record_timing=True,
-                    resources={'metadata': {'path': str(NB_DIR)}})
+                    resources={'metadata': {'path': str(cwd)}})
     t = time.time()
     client.execute()
     wall = time.time() - t
@@ -143,8 +154,11 @@ def expect_strings(errors, text, strings, name, what):
         errors.append(f'{name}: {what} {missing} not in the output')
 
 
-def key_checks(name, nb, ref):
+def key_checks(path_name, nb, ref):
     text = '\n'.join(text_of(c) for c in nb.cells if c.cell_type == 'code')
+    part, name = path_name.split('/')
+    if part != 'part1_bigrams':
+        return PART_CHECKS[part](name, nb, text, ref) if part in PART_CHECKS else []
     e = []
     if name.startswith('00'):
         for c in nb.cells:
@@ -217,6 +231,40 @@ def key_checks(name, nb, ref):
     return e
 
 
+def part2_checks(name, nb, text, _ref):
+    """Part 2 against the lecture's code run with the same seeds (tests/reference/part2.py)."""
+    path = ROOT / 'target' / 'part2_reference.json'
+    if not path.exists():
+        return [f'part2_mlp/{name}: {path} is missing (hint: run `make reference`)']
+    r, e, name = json.loads(path.read_text()), [], f'part2_mlp/{name}'
+    if name.endswith('01_mlp'):
+        expect_number(e, text, 'loss by hand = ', r['scratch']['loss_by_hand'], 1e-5, name)
+        expect_number(e, text, 'cross_entropy = ', r['scratch']['cross_entropy'], 1e-5, name)
+        expect_strings(e, text, [f"{r['small_params']} parameters", f"{r['wide_params']} parameters",
+                                 f"{r['params']} parameters"], name, 'parameter counts')
+        for i, loss in r['overfit']['printed']:
+            expect_number(e, text, f'step {i:4}: loss ', loss, 1e-5, name)
+        expect_strings(e, text, [', '.join(f'"{w}"' for w in r['shuffled_first'])], name, 'the shuffled words')
+        expect_strings(e, text, ['examples: train {}, dev {}, test {}'.format(*r['split_examples'])], name, 'split sizes')
+        sweep = r['lr_sweep']['log10_loss']
+        expect_number(e, text, 'log10 loss at the first rate ', sweep[0], 1e-5, name)
+        expect_number(e, text, 'at the last ', sweep[-1], 1e-4, name)
+        for i, loss in r['wide']['printed']:
+            expect_number(e, text, f'step {i:6}: loss ', loss, 1e-4, name)
+        expect_number(e, text, 'wide: train ', r['wide']['train'], 1e-4, name)
+        for i, loss in r['final']['printed']:
+            expect_number(e, text, f'{i:7}/200000: ', loss, 1e-4, name)
+        for split in ('train', 'dev', 'test'):
+            expect_number(e, text, f'\n{split} ', r['final'][split], 1e-5, name)
+        expect_strings(e, text, [n for n in r['samples']], name, 'samples')
+        if sum('image/png' in mimes(c) for c in nb.cells) < 3:
+            e.append(f'{name}: fewer than 3 image/png outputs (the sweep, the embeddings, the loss)')
+    return e
+
+
+PART_CHECKS = {'part2_mlp': part2_checks}  # folder -> its key checks, below part 1's
+
+
 # A decimal number in an output line: compared with a tolerance, the rest of the line exactly.
 NUMBER = re.compile(r'[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?')
 # Float32 sums over 228,146 examples round differently on CPUs with other vector widths
@@ -284,7 +332,7 @@ def check_mistakes():
     nb = nbformat.v4.new_notebook(metadata={'kernelspec': {'name': KERNEL, 'display_name': 'Rust (makemore)',
                                                            'language': 'rust'}})
     nb.cells = [nbformat.v4.new_code_cell(c) for c in code]
-    nb, wall, _ = execute(nb)
+    nb, wall, _ = execute(nb, NB_DIR)
     cells = nb.cells
     errors, results = [], []
 
@@ -348,15 +396,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--write', action='store_true', help='save the outputs into the notebooks')
     ap.add_argument('--check', action='store_true', help='check outputs (the default)')
-    ap.add_argument('names', nargs='*', help='notebook names or prefixes (default: all); '
-                    '`mistakes` runs the learner-mistakes check')
+    ap.add_argument('names', nargs='*', help='notebook names or prefixes, with or without their '
+                    'folder (part2_mlp/01, 07; default: all); `mistakes` runs the learner-mistakes check')
     args = ap.parse_args()
     ref = json.loads(REF.read_text()) if REF.exists() else None
     if ref is None and not args.write:
         sys.exit(f'{REF} is missing (hint: run `make reference`)')
-    paths = sorted(NB_DIR.glob('*.ipynb'))
+    paths = notebooks()
     if args.names:
-        paths = [p for p in paths if any(p.stem.startswith(n) for n in args.names)]
+        paths = [p for p in paths if any(name(p).startswith(n) or p.stem.startswith(n) for n in args.names)]
     mistakes = not args.write and (not args.names or 'mistakes' in args.names)
     failures, failed, all_lat, t0 = [], 0, [], time.time()
     for path in paths:
@@ -365,12 +413,12 @@ def main():
         all_lat += lat
         errs = problems_in(nb)
         if ref is not None:
-            errs += key_checks(path.stem, nb, ref)
+            errs += key_checks(name(path), nb, ref)
         if not args.write:
-            errs += compare_with_committed(path.stem, committed, nb)
+            errs += compare_with_committed(name(path), committed, nb)
         slow = max(lat, default=(0, ''))
         med = statistics.median(l for l, _ in lat) if lat else 0
-        print(f'{"FAIL" if errs else "ok  "} {path.stem}: {len(lat)} cells in {wall:.1f} s, '
+        print(f'{"FAIL" if errs else "ok  "} {name(path)}: {len(lat)} cells in {wall:.1f} s, '
               f'median {med:.2f} s, slowest {slow[0]:.2f} s ({slow[1]!r})', flush=True)
         for e in errs:
             print('     ' + e, flush=True)

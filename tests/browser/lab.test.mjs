@@ -337,7 +337,7 @@ async function checkHeatmap() {
   let page;
   try {
     let t0 = Date.now();
-    const nb = await openNotebook('02_bigram_heatmap.ipynb');
+    const nb = await openNotebook('part1_bigrams/02_bigram_heatmap.ipynb');
     page = nb.page;
     notes.push(`opened, kernel idle in ${secs(t0)} s (${(await recordKernels()).join(', ')})`);
     const kernel = (await nb.panel.locator('.jp-KernelName').innerText()).trim();
@@ -375,7 +375,7 @@ async function checkLearningRate() {
   let page;
   try {
     let t0 = Date.now();
-    const nb = await openNotebook('06_gradient_descent.ipynb');
+    const nb = await openNotebook('part1_bigrams/06_gradient_descent.ipynb');
     page = nb.page;
     notes.push(`opened, kernel idle in ${secs(t0)} s (${(await recordKernels()).join(', ')})`);
     const kernel = (await nb.panel.locator('.jp-KernelName').innerText()).trim();
@@ -422,7 +422,7 @@ async function checkLearningRate() {
 }
 
 // The notebooks this test opens (others in notebooks/ may be written by other people meanwhile).
-const OPENED = ['02_bigram_heatmap.ipynb', '06_gradient_descent.ipynb'];
+const OPENED = ['part1_bigrams/02_bigram_heatmap.ipynb', 'part1_bigrams/06_gradient_descent.ipynb'];
 function notebookHashes() {
   const out = {};
   for (const f of OPENED) out[f] = crypto.createHash('sha256').update(fs.readFileSync(path.join(NB_DIR, f))).digest('hex');
@@ -450,7 +450,8 @@ async function check(name, fn) {
 let exitCode = 1;
 try {
   const hashesBefore = notebookHashes();
-  const hadCheckpoints = fs.existsSync(path.join(NB_DIR, '.ipynb_checkpoints'));
+  const CHECKPOINTS = [path.join(NB_DIR, '.ipynb_checkpoints'), path.join(NB_DIR, 'part1_bigrams', '.ipynb_checkpoints')];
+  const hadCheckpoints = CHECKPOINTS.some((d) => fs.existsSync(d));
   const t0 = Date.now();
   const { port, secs: up } = await startServer();
   log(`jupyter lab on 127.0.0.1:${port} (token auth), up in ${up} s`);
@@ -466,7 +467,7 @@ try {
     const after = notebookHashes();
     const changed = Object.keys(hashesBefore).filter((f) => hashesBefore[f] !== after[f]);
     assert(changed.length === 0, `changed: ${changed.join(', ')}`);
-    assert(hadCheckpoints || !fs.existsSync(path.join(NB_DIR, '.ipynb_checkpoints')), 'notebooks/.ipynb_checkpoints was created');
+    assert(hadCheckpoints || !CHECKPOINTS.some((d) => fs.existsSync(d)), 'a notebooks/**/.ipynb_checkpoints was created');
     return [`${OPENED.join(', ')}: same sha256 as before the test`];
   });
   if (!stopping) log(`total ${secs(t0)} s`);
