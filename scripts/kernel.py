@@ -19,7 +19,9 @@ import errno
 import fcntl
 import os
 import pathlib
+import shutil
 import sys
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SLOTS = 16  # slot-0 .. slot-15
@@ -60,6 +62,33 @@ def claim_slot(base, first=0):
     return None
 
 
+def warm_from_another(base, slot_dir):
+    """A cold slot becomes a copy of a warm one before evcxr starts in it: the compiled tch,
+    torch-sys and crate come along (as `prewarm.py --copy` makes setup's slot 1), so a third or
+    fourth notebook open at once starts in seconds instead of compiling for minutes. The warm
+    slot may be in use by a running kernel: what it writes meanwhile (its cells' own crate) is
+    compiled again in the copy if cargo finds it changed, never used half-written. Returns a
+    line to print, or None when there was nothing to do or nothing to copy from."""
+    if os.path.exists(os.path.join(slot_dir, '.warm')):
+        return None
+    sources = (os.path.join(base, f'slot-{n}') for n in range(SLOTS))
+    src = next((d for d in sources if d != slot_dir and os.path.exists(os.path.join(d, '.warm'))), None)
+    if src is None:
+        return None  # nothing warm yet (make setup warms slots 0 and 1): evcxr compiles it all
+    t = time.time()
+    try:
+        for name in os.listdir(slot_dir):
+            path = os.path.join(slot_dir, name)
+            if name != '.lock':
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+        shutil.copytree(src, slot_dir, symlinks=True, dirs_exist_ok=True,
+                        ignore=lambda folder, names: {'.lock', '.warm'} if folder == src else set())
+        open(os.path.join(slot_dir, '.warm'), 'w').close()
+    except OSError as e:  # a file that vanished meanwhile: cargo compiles what is missing
+        return f'makemore kernel: copying {src} into {slot_dir} stopped ({e}); it compiles instead'
+    return f'makemore kernel: {slot_dir} is a copy of the warm {src} ({time.time() - t:.0f} s)'
+
+
 def main(args):
     def fail(msg):
         print(f'makemore kernel: {msg}', file=sys.stderr)
@@ -79,6 +108,9 @@ def main(args):
     if claimed is None:
         fail(f'all {SLOTS} build slots under {base} are busy (hint: close some notebooks)')
     _, slot_dir, _fd = claimed  # _fd stays open through exec
+    note = warm_from_another(base, slot_dir)
+    if note:
+        print(note, file=sys.stderr)
     os.environ['EVCXR_TMPDIR'] = slot_dir
     os.environ.update(library_path_env(libtorch, os.environ))
     config = ROOT / 'scripts' / 'evcxr-config'

@@ -78,7 +78,8 @@ struct TrainArgs {
     /// Work dir: the best model (model.mm), the losses (losses.csv, losses.png); made if missing.
     #[arg(short = 'o', long = "work-dir", value_name = "DIR", default_value = "out", help_heading = MM)]
     work_dir: PathBuf,
-    /// Which model [default: transformer]
+    /// Which type of model [default: transformer]. Its alias --model names a type here, and a
+    /// model file in `sample` and `eval`.
     #[arg(long = "type", visible_alias = "model", value_parser = model_type(), value_name = "TYPE", help_heading = MM)]
     kind: Option<ModelType>,
     /// Optimization steps of this run (a resumed run counts from where it resumes); -1 trains
@@ -125,7 +126,8 @@ struct TrainArgs {
     /// AdamW's weight decay.
     #[arg(short, long = "weight-decay", value_name = "WD", default_value_t = TrainOptions::default().weight_decay, allow_negative_numbers = true, help_heading = MM)]
     weight_decay: f64,
-    /// Save the model to this file instead of WORK_DIR/model.mm, and write no logs.
+    /// Save the model to this file instead of WORK_DIR/model.mm, and write no logs (`-o` names
+    /// a work dir, `--out` a file).
     #[arg(long, value_name = "MODEL_FILE", conflicts_with = "work_dir")]
     out: Option<PathBuf>,
     /// Train over a saved model (without --resume, a work dir or --out file that holds one is
