@@ -24,13 +24,16 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/reference.json target/makemore_reference.json target/part2_reference.json
+reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
 target/part2_reference.json: tests/reference/part2.py data/names.txt requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/part2.py data/names.txt $@
+target/part2_exercises_reference.json: tests/reference/part2_exercises.py tests/reference/part2.py data/names.txt requirements.txt
+	@mkdir -p target
+	cd tests/reference && ../../$(PY) part2_exercises.py ../../data/names.txt ../../$@
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target
 	@bash data/fetch.sh makemore.py

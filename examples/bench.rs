@@ -5,6 +5,7 @@
 //! cargo run --release --example bench -- data/names.txt [REPS]    # timings, medians of REPS
 //! cargo run --release --example bench -- data/names.txt REPS --one-thread  # one-hot, 1 thread
 //! cargo run --release --example bench -- data/names.txt --rss onehot    # one training: peak RSS
+//! cargo run --release --example bench -- data/names.txt REPS --mlp  # part 2's loop alone
 //! ```
 //!
 //! Each line is `rs<TAB>operation<TAB>median seconds<TAB>result`; the result is the final loss, or
@@ -14,8 +15,8 @@ use std::time::Instant;
 
 use makemore::tch::{Device, Kind, Tensor};
 use makemore::{
-    count_bigrams, nll, read_words, sample, CountModel, Dataset, Method, NeuralModel, TrainConfig,
-    Vocab, SEED,
+    contexts, count_bigrams, cross_entropy, lookup, manual_seed, nll, no_grad, read_words, sample,
+    CountModel, Dataset, Method, NeuralModel, Split, TrainConfig, Vocab, SEED,
 };
 
 /// Names sampled from the count model.
@@ -116,6 +117,12 @@ fn main() -> makemore::Result<()> {
         return Ok(());
     }
     let reps = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5);
+    if args.iter().any(|a| a == "--mlp") {
+        // part 2's loop alone, as bench.py --mlp
+        let (s, loss) = timed(reps, || Ok(()), |()| mlp(&words, &vocab))?;
+        line("mlp", s, format!("{loss:.9}"));
+        return Ok(());
+    }
     if args.iter().any(|a| a == "--one-thread") {
         // The lecture's one-hot loop with torch on one thread, as bench.py --one-thread.
         makemore::tch::set_num_threads(1);
@@ -153,5 +160,44 @@ fn main() -> makemore::Result<()> {
     for m in [Method::OneHot, Method::Index, Method::CrossEntropy, Method::Counts] {
         train(&words, &vocab, reps, m, "")?;
     }
+
+    // (8) part 2: the MLP's minibatch loop, as notebooks/part2_mlp/01_mlp writes it
+    let (s, loss) = timed(reps, || Ok(()), |()| mlp(&words, &vocab))?;
+    line("mlp", s, format!("{loss:.9}"));
     Ok(())
+}
+
+/// Steps of part 2's final net.
+const MLP_STEPS: usize = 10_000;
+
+/// Part 2's loop: the final net (embeddings of 10, 200 hidden) drawn from torch's generator,
+/// MLP_STEPS minibatch steps at lr 0.1 on the lecture's training split; the last loss.
+fn mlp(words: &[String], vocab: &Vocab) -> makemore::Result<f64> {
+    let (xtr, ytr) = contexts(&Split::python(words, 42).train, vocab, 3)?;
+    let n = ytr.size()[0];
+    manual_seed(SEED);
+    let randn =
+        |shape: &[i64]| Tensor::randn(shape, (Kind::Float, Device::Cpu)).set_requires_grad(true);
+    let params =
+        [randn(&[27, 10]), randn(&[30, 200]), randn(&[200]), randn(&[200, 27]), randn(&[27])];
+    let mut last = 0.0;
+    for _ in 0..MLP_STEPS {
+        let ix = Tensor::randint(n, [32], (Kind::Int64, Device::Cpu));
+        let (xb, yb) = (xtr.index_select(0, &ix), ytr.index_select(0, &ix));
+        let emb = lookup(&params[0], &xb)?; // (32, 3, 10)
+        let h = (emb.view([-1, 30]).matmul(&params[1]) + &params[2]).tanh();
+        let loss = cross_entropy(&(h.matmul(&params[3]) + &params[4]), &yb)?;
+        for p in &params {
+            p.shallow_clone().zero_grad();
+        }
+        loss.backward();
+        no_grad(|| {
+            for p in &params {
+                let mut p = p.shallow_clone();
+                p += -0.1 * p.grad();
+            }
+        });
+        last = loss.double_value(&[]);
+    }
+    Ok(last)
 }

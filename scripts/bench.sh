@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`, two tables, each side by side in the same run, on the same data and libtorch:
-#  1. the lecture's Python (tests/reference/bench.py, importing lecture.py) against the crate
+#  1. the lecture's Python (tests/reference/bench.py, importing lecture.py and part2.py) against the crate
 #     (examples/bench.rs) and the CLI, REPS runs each (medians): Python time, Rust time,
 #     Python/Rust, and the result of both. Exits 1 if a loss differs by more than 1e-5 or the
 #     sampled names differ.
@@ -82,6 +82,7 @@ ROWS = [
     ('5. 100 steps, CrossEntropy (E05)', 'train', 'train_crossentropy', 10, 'loss'),
     ('6. 100 steps, Counts (E06)', 'train', 'train_counts', 1000, 'loss'),
     ('7. CLI train --model neural, process', 'train', 'cli_neural', 10, 'loss'),
+    ("8. part 2's MLP, 10,000 steps", 'mlp', 'mlp', 2, 'loss'),
     ('4. one-hot, both on 1 thread', 'train_1t', 'train_onehot_1t', None, 'loss'),
 ]
 

@@ -46,7 +46,7 @@ pub use tch;
 /// module names, so none can hide a variable of the same name.
 pub mod prelude {
     pub use crate::data::{
-        block_size, parse_words, read_words, Dataset, Sequences, Split, Vocab, BOUNDARY,
+        block_size, contexts, parse_words, read_words, Dataset, Sequences, Split, Vocab, BOUNDARY,
     };
     pub use crate::error::{Error, Result};
     pub use crate::eval::{evaluate, nll};

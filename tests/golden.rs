@@ -180,3 +180,28 @@ fn python_shuffle_is_cpythons() {
         r["python_split_sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
     assert_eq!(sizes[..], want[..]);
 }
+
+/// Part 2's dataset: the crate's `contexts` is the lecture's `build_dataset`, example for example,
+/// and gives its 182,625 / 22,655 / 22,866 examples on the lecture's split.
+#[test]
+fn contexts_are_the_lectures_build_dataset() -> Result<()> {
+    let r = common::part2_reference();
+    let words = words();
+    let vocab = Vocab::from_words(&words)?;
+    let (x, y) = contexts(&words[..5], &vocab, 3)?;
+    let rows: Vec<Vec<i64>> =
+        (0..x.size()[0]).map(|i| Vec::<i64>::try_from(x.get(i)).unwrap()).collect();
+    let want: Vec<Vec<i64>> = serde_json::from_value(r["first5"]["X"].clone()).unwrap();
+    assert_eq!(rows, want);
+    assert_eq!(
+        Vec::<i64>::try_from(&y)?,
+        serde_json::from_value::<Vec<i64>>(r["first5"]["Y"].clone()).unwrap()
+    );
+    let split = Split::python(&words, 42);
+    let sizes: Vec<u64> = [&split.train, &split.dev, &split.test]
+        .iter()
+        .map(|part| contexts(part, &vocab, 3).map(|(_, y)| y.size()[0] as u64))
+        .collect::<Result<_>>()?;
+    assert_eq!(sizes, serde_json::from_value::<Vec<u64>>(r["split_examples"].clone()).unwrap());
+    Ok(())
+}

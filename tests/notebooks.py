@@ -259,6 +259,31 @@ def part2_checks(name, nb, text, _ref):
         expect_strings(e, text, [n for n in r['samples']], name, 'samples')
         if sum('image/png' in mimes(c) for c in nb.cells) < 3:
             e.append(f'{name}: fewer than 3 image/png outputs (the sweep, the embeddings, the loss)')
+        return e
+    path = ROOT / 'target' / 'part2_exercises_reference.json'
+    if not path.exists():
+        return [f'{name}: {path} is missing (hint: run `make reference`)']
+    x = json.loads(path.read_text())
+    if name.endswith('e01_tune_hyperparameters'):
+        r = x['e01']
+        for row in r['search']:
+            label = f"n_embd {row['n_embd']:2}, n_hidden {row['n_hidden']}: {row['params']:6} parameters, dev "
+            expect_number(e, text, label, row['dev'], 1e-5, name)
+        expect_strings(e, text, ['best: n_embd {}, n_hidden {}'.format(*r['best'])], name, 'the best size')
+        for split in ('train', 'dev', 'test'):
+            expect_number(e, text, f'\n{split} ', r[split], 1e-5, name)
+    if name.endswith('e02_initial_loss'):
+        r = x['e02']
+        expect_number(e, text, 'uniform: ', r['uniform'], 1e-6, name)
+        expect_number(e, text, "the lecture's init: loss ", r['lecture_init'], 1e-4, name)
+        expect_number(e, text, 'tuned init: loss ', r['init'], 1e-5, name)
+        for split in ('train', 'dev'):
+            expect_number(e, text, f'\n{split} ', r[split], 1e-5, name)
+    if name.endswith('e03_direct_connections'):
+        r = x['e03']
+        expect_strings(e, text, [f"{r['params']} parameters"], name, 'parameter count')
+        for split in ('train', 'dev'):
+            expect_number(e, text, f'\n{split} ', r[split], 1e-5, name)
     return e
 
 

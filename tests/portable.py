@@ -118,6 +118,28 @@ def unit_checks():
             fail('kernel.py claim_slot', 'no None when every slot from the first one asked is busy')
     ok('kernel.py: two kernels get two slots, another process cannot take a held one, a freed one is reused')
 
+    with tempfile.TemporaryDirectory() as tmp:
+        warm, cold = os.path.join(tmp, 'slot-0'), os.path.join(tmp, 'slot-2')
+        os.makedirs(os.path.join(warm, 'target', 'release'))
+        for name, text in (('.warm', ''), ('.lock', 'theirs'), ('target/release/libtch.rlib', 'compiled')):
+            pathlib.Path(warm, name).write_text(text)
+        _, slot, fd = k.claim_slot(tmp, 2)
+        pathlib.Path(slot, 'stale.rs').write_text('old')
+        note = k.warm_from_another(tmp, slot)
+        copied = pathlib.Path(slot, 'target/release/libtch.rlib')
+        if slot != cold or not note or not copied.exists() or copied.read_text() != 'compiled' \
+                or pathlib.Path(slot, 'stale.rs').exists() or pathlib.Path(slot, '.lock').read_text() == 'theirs':
+            fail('kernel.py warm_from_another', f'{note}: the copy of a warm slot is not whole, or kept '
+                 f'a stale file, or took the other slot\'s lock')
+        if k.warm_from_another(tmp, slot) is not None:
+            fail('kernel.py warm_from_another', 'a warm slot was copied again')
+        os.close(fd)
+        empty = os.path.join(tmp, 'nothing-warm')
+        os.makedirs(os.path.join(empty, 'slot-0'))
+        if k.warm_from_another(empty, os.path.join(empty, 'slot-0')) is not None:
+            fail('kernel.py warm_from_another', 'copied with no warm slot to copy from')
+    ok('kernel.py: a cold slot starts as a copy of a warm one (its compiled crates), once; none without a warm one')
+
     import hashlib
     data = ROOT / 'data' / 'names.txt.sha256'
     out = subprocess.run([sys.executable, ROOT / 'scripts' / 'sha256.py', data], capture_output=True, text=True)

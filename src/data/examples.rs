@@ -291,6 +291,33 @@ impl std::fmt::Debug for Sequences {
     }
 }
 
+/// Part 2's dataset, the lecture's `build_dataset`: for every character of every word, and the
+/// `.` after it, the `block_size` characters before it (`.` before the word starts), `(n,
+/// block_size)` Int64, and the character itself, `(n,)`. `notebooks/part2_mlp/01_mlp` writes it
+/// by hand; the exercises and later parts use this one.
+///
+/// # Errors
+/// [`Error::UnknownChar`] for a character outside the vocabulary; [`Error::Param`] for a
+/// block size of 0.
+pub fn contexts(words: &[String], vocab: &Vocab, block_size: usize) -> Result<(Tensor, Tensor)> {
+    if block_size == 0 {
+        let hint = "use 3, the lecture's, or more";
+        return Err(Error::param("block size", 0, "a context holds at least one character", hint));
+    }
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for w in words {
+        let mut context = vec![0i64; block_size];
+        for ix in vocab.encode(w, 0)? {
+            xs.extend_from_slice(&context);
+            ys.push(ix);
+            context.rotate_left(1); // crop and append
+            context[block_size - 1] = ix;
+        }
+    }
+    let n = ys.len() as i64;
+    Ok((Tensor::f_from_slice(&xs)?.f_view([n, block_size as i64])?, Tensor::f_from_slice(&ys)?))
+}
+
 /// makemore.py's block size for `words`: the longest word plus one (the `.` in front).
 pub fn block_size(words: &[String]) -> usize {
     words.iter().map(|w| w.chars().count()).max().unwrap_or(0) + 1

@@ -6,7 +6,7 @@ mod examples;
 mod vocab;
 mod words;
 
-pub use examples::{block_size, context_rows, Dataset, Sequences};
+pub use examples::{block_size, context_rows, contexts, Dataset, Sequences};
 pub use vocab::{Vocab, BOUNDARY};
 pub(crate) use words::permutation;
 pub use words::{parse_words, read_words, Split};

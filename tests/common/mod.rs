@@ -71,3 +71,13 @@ pub fn listing(dir: &std::path::Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// What the lecture's part 2 code computed on the same torch, with the seeds the notebook uses:
+/// target/part2_reference.json, written by `make reference` (tests/reference/part2.py).
+pub fn part2_reference() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/part2_reference.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read {}: {e} (hint: run `make reference`)", path.display())
+    });
+    serde_json::from_str(&text).expect("part2_reference.json is valid JSON")
+}

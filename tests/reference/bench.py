@@ -78,6 +78,9 @@ def main(path, reps):
     # (4)-(6) 100 steps of gradient descent, the lecture's one-hot loop from the same W
     train(words, stoi, reps, 'train')
 
+    # (8) part 2: the MLP's minibatch loop
+    mlp(path, reps)
+
 
 def train(words, stoi, reps, op):
     xs, ys = L.dataset(words, stoi)
@@ -88,6 +91,28 @@ def train(words, stoi, reps, op):
         losses = L.train(xs, ys, W, steps=STEPS)
         times.append(time.perf_counter() - t)
     line(op, statistics.median(times), f'{losses[-1]:.9f}')
+
+
+MLP_STEPS = 10000  # steps of part 2's final net
+
+
+def mlp(path, reps):
+    """Part 2's training loop (tests/reference/part2.py, the lecture's code with seeded batches):
+    MLP_STEPS steps of the final net at lr 0.1 on the training split."""
+    import random
+    import part2 as P2
+    words = L.read_words(path)
+    stoi, _ = L.build_vocab(words)
+    random.seed(42)
+    random.shuffle(words)
+    Xtr, Ytr = P2.build_dataset(words[:int(0.8 * len(words))], stoi)
+
+    def run():
+        g = torch.Generator().manual_seed(P2.SEED)
+        parameters = P2.init(g, 10, 200)
+        return P2.train(parameters, Xtr, Ytr, MLP_STEPS, lambda i: 0.1, g)[2]
+    s, loss = timed(reps, run)
+    line('mlp', s, f'{loss:.9f}')
 
 
 def rss(path):
@@ -104,6 +129,8 @@ def rss(path):
 if __name__ == '__main__':
     if len(sys.argv) > 2 and sys.argv[2] == '--rss':
         rss(sys.argv[1])
+    elif '--mlp' in sys.argv:  # part 2's loop alone: bench.py data/names.txt REPS --mlp
+        mlp(sys.argv[1], int(sys.argv[2]))
     elif '--one-thread' in sys.argv:
         torch.set_num_threads(1)
         words = L.read_words(sys.argv[1])
