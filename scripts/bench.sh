@@ -44,7 +44,7 @@ cli, data, reps, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 times = []
 for _ in range(reps):
     t = time.perf_counter()
-    run = subprocess.run([cli, 'train', '--input', data, '--model', 'neural', '--out', f'{out}/n.mm'],
+    run = subprocess.run([cli, 'train', '--input', data, '--model', 'neural', '--out', f'{out}/n.mm', '--overwrite'],
                          capture_output=True, text=True, check=True)
     times.append(time.perf_counter() - t)
 loss = float(run.stdout.split('final loss:')[1])
