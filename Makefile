@@ -24,7 +24,7 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json
+reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
@@ -34,6 +34,12 @@ target/part2_reference.json: tests/reference/part2.py data/names.txt requirement
 target/part2_exercises_reference.json: tests/reference/part2_exercises.py tests/reference/part2.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) part2_exercises.py ../../data/names.txt ../../$@
+target/part3_reference.json: tests/reference/part3.py data/names.txt requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/part3.py data/names.txt $@
+target/part4_reference.json: tests/reference/part4.py tests/reference/part3.py data/names.txt requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/part4.py data/names.txt $@
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target
 	@bash data/fetch.sh makemore.py

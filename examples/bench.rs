@@ -6,6 +6,8 @@
 //! cargo run --release --example bench -- data/names.txt REPS --one-thread  # one-hot, 1 thread
 //! cargo run --release --example bench -- data/names.txt --rss onehot    # one training: peak RSS
 //! cargo run --release --example bench -- data/names.txt REPS --mlp  # part 2's loop alone
+//! cargo run --release --example bench -- data/names.txt REPS --part3  # part 3's loops alone
+//! cargo run --release --example bench -- data/names.txt REPS --part4  # part 4's, and autograd's
 //! ```
 //!
 //! Each line is `rs<TAB>operation<TAB>median seconds<TAB>result`; the result is the final loss, or
@@ -123,6 +125,12 @@ fn main() -> makemore::Result<()> {
         line("mlp", s, format!("{loss:.9}"));
         return Ok(());
     }
+    if args.iter().any(|a| a == "--part3") {
+        return part3(&words, &vocab, reps);
+    }
+    if args.iter().any(|a| a == "--part4") {
+        return part4(&words, &vocab, reps);
+    }
     if args.iter().any(|a| a == "--one-thread") {
         // The lecture's one-hot loop with torch on one thread, as bench.py --one-thread.
         makemore::tch::set_num_threads(1);
@@ -164,6 +172,28 @@ fn main() -> makemore::Result<()> {
     // (8) part 2: the MLP's minibatch loop, as notebooks/part2_mlp/01_mlp writes it
     let (s, loss) = timed(reps, || Ok(()), |()| mlp(&words, &vocab))?;
     line("mlp", s, format!("{loss:.9}"));
+
+    // (9), (10) part 3: run A's loop and run B's, as notebooks/part3_batchnorm/01 writes them
+    part3(&words, &vocab, reps)?;
+    part4(&words, &vocab, reps)
+}
+
+fn part3(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
+    let (xtr, ytr) = contexts(&Split::python(words, 42).train, vocab, 3)?;
+    let (s, loss) = timed(reps, || Ok(()), |()| bn_mlp(&xtr, &ytr))?;
+    line("bn_mlp", s, format!("{loss:.9}"));
+    let (s, loss) = timed(reps, || Ok(()), |()| deep(&xtr, &ytr))?;
+    line("deep", s, format!("{loss:.9}"));
+    Ok(())
+}
+
+/// (11) part 4: exercise 4's loop with the manual backward pass, and the same with autograd's.
+fn part4(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
+    let (xtr, ytr) = contexts(&Split::python(words, 42).train, vocab, 3)?;
+    for (name, manual) in [("manual", true), ("autograd", false)] {
+        let (s, loss) = timed(reps, || Ok(()), |()| backprop(&xtr, &ytr, manual))?;
+        line(name, s, format!("{loss:.9}"));
+    }
     Ok(())
 }
 
@@ -195,6 +225,177 @@ fn mlp(words: &[String], vocab: &Vocab) -> makemore::Result<f64> {
             for p in &params {
                 let mut p = p.shallow_clone();
                 p += -0.1 * p.grad();
+            }
+        });
+        last = loss.double_value(&[]);
+    }
+    Ok(last)
+}
+
+fn randn(shape: &[i64]) -> Tensor {
+    Tensor::randn(shape, (Kind::Float, Device::Cpu))
+}
+
+/// Part 3's run A: the MLP with BatchNorm written by hand (no `b1`), MLP_STEPS steps at lr 0.1,
+/// the running statistics updated every step; the last loss.
+fn bn_mlp(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
+    let opts = (Kind::Float, Device::Cpu);
+    manual_seed(SEED);
+    let c = randn(&[27, 10]);
+    let w1 = randn(&[30, 200]) * (5.0 / 3.0) / 30f64.sqrt();
+    let w2 = randn(&[200, 27]) * 0.01;
+    let b2 = randn(&[27]) * 0.0;
+    let (bngain, bnbias) = (Tensor::ones([1, 200], opts), Tensor::zeros([1, 200], opts));
+    let (mut mean_running, mut std_running) =
+        (Tensor::zeros([1, 200], opts), Tensor::ones([1, 200], opts));
+    let params: Vec<Tensor> =
+        [&c, &w1, &w2, &b2, &bngain, &bnbias].iter().map(|p| p.set_requires_grad(true)).collect();
+    let mut last = 0.0;
+    for _ in 0..MLP_STEPS {
+        let ix = Tensor::randint(ytr.size()[0], [32], (Kind::Int64, Device::Cpu));
+        let (xb, yb) = (xtr.index_select(0, &ix), ytr.index_select(0, &ix));
+        let hpreact = lookup(&c, &xb)?.view([32, -1]).matmul(&w1);
+        let (meani, stdi) =
+            (hpreact.mean_dim(0, true, Kind::Float), hpreact.std_dim(0, true, true));
+        let hpreact = &bngain * (hpreact - &meani) / &stdi + &bnbias;
+        no_grad(|| {
+            mean_running = 0.999 * &mean_running + 0.001 * &meani;
+            std_running = 0.999 * &std_running + 0.001 * &stdi;
+        });
+        let loss = cross_entropy(&(hpreact.tanh().matmul(&w2) + &b2), &yb)?;
+        for p in &params {
+            p.shallow_clone().zero_grad();
+        }
+        loss.backward();
+        no_grad(|| {
+            for p in &params {
+                let mut p = p.shallow_clone();
+                p += -0.1 * p.grad();
+            }
+        });
+        last = loss.double_value(&[]);
+    }
+    Ok(last)
+}
+
+/// Part 3's run B: the 6-layer net with BatchNorm (the crate's layers), to the lecture's break
+/// after step 1,000, with its trackers: the layers' output gradients and the update:data ratios.
+fn deep(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
+    use makemore::layers::{gradients, BatchNorm1d, Layer, Linear, Tanh};
+    manual_seed(SEED);
+    let c = randn(&[27, 10]);
+    let sizes = [30, 100, 100, 100, 100, 100, 27];
+    let mut layers: Vec<Box<dyn Layer>> = Vec::new();
+    for k in 0..6 {
+        layers.push(Box::new(Linear::new(sizes[k], sizes[k + 1], false)));
+        let mut bn = BatchNorm1d::new(sizes[k + 1]);
+        if k == 5 {
+            bn.gamma *= 0.1;
+        }
+        layers.push(Box::new(bn));
+        if k < 5 {
+            layers.push(Box::new(Tanh::default()));
+        }
+    }
+    let params: Vec<Tensor> = std::iter::once(c.shallow_clone())
+        .chain(layers.iter().flat_map(|l| l.parameters()))
+        .map(|p| p.set_requires_grad(true))
+        .collect();
+    let (mut last, mut ud) = (0.0, Vec::new());
+    for _ in 0..=1000 {
+        let ix = Tensor::randint(ytr.size()[0], [32], (Kind::Int64, Device::Cpu));
+        let (xb, yb) = (xtr.index_select(0, &ix), ytr.index_select(0, &ix));
+        let mut x = lookup(&c, &xb)?.view([32, -1]);
+        for layer in layers.iter_mut() {
+            x = layer.forward(&x)?;
+        }
+        let loss = cross_entropy(&x, &yb)?;
+        let outs: Vec<Tensor> =
+            layers.iter().filter_map(|l| l.out().map(Tensor::shallow_clone)).collect();
+        let grads = gradients(&loss, &params.iter().chain(&outs).collect::<Vec<_>>())?;
+        no_grad(|| {
+            for (p, g) in params.iter().zip(&grads) {
+                let mut p = p.shallow_clone();
+                p += -0.1 * g;
+            }
+        });
+        last = loss.double_value(&[]);
+        ud.push(no_grad(|| {
+            params
+                .iter()
+                .zip(&grads)
+                .map(|(p, g)| ((g * 0.1).std(true) / p.std(true)).log10().double_value(&[]))
+                .collect::<Vec<f64>>()
+        }));
+    }
+    Ok(last)
+}
+
+/// Part 4's exercise 4: the 12,297-parameter net, MLP_STEPS steps at lr 0.1, with the manual
+/// backward pass of notebooks/part4_backprop/01 under `no_grad`, or with `backward()`; the last
+/// loss.
+fn backprop(xtr: &Tensor, ytr: &Tensor, manual: bool) -> makemore::Result<f64> {
+    manual_seed(SEED);
+    let p: Vec<Tensor> = vec![
+        randn(&[27, 10]),
+        randn(&[30, 200]) * (5.0 / 3.0) / 30f64.sqrt(),
+        randn(&[200]) * 0.1,
+        randn(&[200, 27]) * 0.1,
+        randn(&[27]) * 0.1,
+        randn(&[1, 200]) * 0.1 + 1.0,
+        randn(&[1, 200]) * 0.1,
+    ];
+    let p: Vec<Tensor> = p.into_iter().map(|t| t.set_requires_grad(true)).collect();
+    let n = 32i64;
+    let mut last = 0.0;
+    for _ in 0..MLP_STEPS {
+        let _guard = manual.then(makemore::tch::no_grad_guard);
+        let ix = Tensor::randint(ytr.size()[0], [n], (Kind::Int64, Device::Cpu));
+        let (xb, yb) = (xtr.index_select(0, &ix), ytr.index_select(0, &ix));
+        let emb = lookup(&p[0], &xb)?;
+        let embcat = emb.view([n, -1]);
+        let hprebn = embcat.matmul(&p[1]) + &p[2];
+        let bnmean = hprebn.mean_dim(0, true, Kind::Float);
+        let bnvar_inv = (hprebn.var_dim(0, true, true) + 1e-5).pow_tensor_scalar(-0.5);
+        let bnraw = (&hprebn - &bnmean) * &bnvar_inv;
+        let h = (&p[5] * &bnraw + &p[6]).tanh();
+        let logits = h.matmul(&p[3]) + &p[4];
+        let loss = cross_entropy(&logits, &yb)?;
+        let grads = if manual {
+            let mut dlogits = logits.softmax(1, Kind::Float);
+            let picked = makemore::pick(&dlogits, &yb)? - 1.0;
+            let rows = Tensor::arange(n, (Kind::Int64, Device::Cpu));
+            let _ = dlogits.index_put_(&[Some(rows), Some(yb.shallow_clone())], &picked, false);
+            let dlogits = dlogits / n;
+            let dh = dlogits.matmul(&p[3].tr());
+            let dhpreact = (1.0 - h.pow_tensor_scalar(2)) * dh;
+            let nf = n as f64;
+            let sum0 = |t: &Tensor| t.sum_dim_intlist(0, false, Kind::Float);
+            let dhprebn = &p[5] * &bnvar_inv / nf
+                * (nf * &dhpreact
+                    - sum0(&dhpreact)
+                    - (nf / (nf - 1.0)) * &bnraw * sum0(&(&dhpreact * &bnraw)));
+            let demb = dhprebn.matmul(&p[1].tr()).view([-1, 10]);
+            vec![
+                p[0].zeros_like().index_add(0, &xb.view([-1]), &demb),
+                embcat.tr().matmul(&dhprebn),
+                sum0(&dhprebn),
+                h.tr().matmul(&dlogits),
+                sum0(&dlogits),
+                (&bnraw * &dhpreact).sum_dim_intlist(0, true, Kind::Float),
+                dhpreact.sum_dim_intlist(0, true, Kind::Float),
+            ]
+        } else {
+            for t in &p {
+                t.shallow_clone().zero_grad();
+            }
+            loss.backward();
+            p.iter().map(Tensor::grad).collect()
+        };
+        no_grad(|| {
+            for (t, g) in p.iter().zip(&grads) {
+                let mut t = t.shallow_clone();
+                t += -0.1 * g;
             }
         });
         last = loss.double_value(&[]);

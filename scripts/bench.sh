@@ -83,6 +83,9 @@ ROWS = [
     ('6. 100 steps, Counts (E06)', 'train', 'train_counts', 1000, 'loss'),
     ('7. CLI train --model neural, process', 'train', 'cli_neural', 10, 'loss'),
     ("8. part 2's MLP, 10,000 steps", 'mlp', 'mlp', 2, 'loss'),
+    ("9. part 3's run A (BatchNorm), 10,000 steps", 'bn_mlp', 'bn_mlp', 2, 'loss'),
+    ("10. part 3's run B (6 layers), 1,001 steps", 'deep', 'deep', 2, 'loss'),
+    ("11. part 4's manual backward, 10,000 steps", 'manual', 'manual', 2, 'loss'),
     ('4. one-hot, both on 1 thread', 'train_1t', 'train_onehot_1t', None, 'loss'),
 ]
 
@@ -132,6 +135,9 @@ rng, chars = rs['sample_rng'][0], int(rs['sample_rng'][1])
 print(f"sample: torch's exponential_() alone takes {secs(rng)} for the 27 x {chars:,} exponentials that "
       f"torch.multinomial draws for those names (Python / that = {py['sample'][0] / rng:,.1f}x); the crate "
       f"draws the same numbers from its own copy of torch's generator (src/rng.rs).")
+print(f"part 4: the same net and steps in Rust with autograd's backward pass: {secs(rs['autograd'][0])} "
+      f"(last loss {rs['autograd'][1]}), the manual one {secs(rs['manual'][0])}: the manual pass takes "
+      f"{rs['manual'][0] / rs['autograd'][0]:.2f}x autograd's time.")
 if failed:
     print(f"\nFAILED: results differ: {', '.join(failed)}")
     sys.exit(1)

@@ -6,10 +6,11 @@
 //! in `notebooks/` walk through the lecture with it.
 //!
 //! The modules follow the lecture, each using only the ones before it: [`data`] (words →
-//! vocabulary → examples), [`loss`] (the loss formulas on tensors), [`model`] (the count model,
+//! vocabulary → examples), [`loss`] (the loss formulas on tensors), [`layers`] (part 3's
+//! `Linear`, `BatchNorm1d`, `Tanh`), [`model`] (the count model,
 //! the one-layer net, makemore.py's networks, and the interface every model implements),
 //! [`eval`] (the loss of a model on words), [`sample`] (drawing names), [`plot`] (heatmaps and
-//! curves, inline in a notebook), [`train`] (makemore.py's training and its whole loop).
+//! curves and histograms, inline in a notebook), [`train`] (makemore.py's training and its whole loop).
 //! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
 //! `src/main.rs`, behind the default feature `cli`; notebooks use the crate without it.
 //!
@@ -27,6 +28,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod io;
+pub mod layers;
 pub mod loss;
 pub mod model;
 pub mod plot;
@@ -55,7 +57,7 @@ pub mod prelude {
     pub use crate::model::methods::{Method, TrainConfig};
     pub use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
     pub use crate::plot::{
-        heatmap, heatmap_sized, image, line_plot, scatter, side_by_side, Png, Series,
+        gray_image, heatmap, heatmap_sized, image, line_plot, scatter, side_by_side, Png, Series,
     };
     pub use crate::rng::with_torch_seed;
     pub use crate::sample::{sample, Grouped, Sampling};

@@ -261,6 +261,22 @@ pub fn heatmap_sized(values: &Tensor, vocab: &Vocab, cell_px: u32) -> Result<Png
 /// # Errors
 /// [`Error::Shape`] when `t` is not 2-D.
 pub fn image(t: &Tensor) -> Result<Png> {
+    image_in(t, viridis)
+}
+
+/// A 2-D tensor as a gray image, like `plt.imshow(t, cmap='gray')`: the smallest value black,
+/// the largest white. Part 3 shows the saturated neurons (`h.abs() > 0.99`) this way.
+///
+/// # Errors
+/// [`Error::Shape`] when `t` is not 2-D.
+pub fn gray_image(t: &Tensor) -> Result<Png> {
+    image_in(t, |v| {
+        let g = (v * 255.0).round() as u8;
+        RGBColor(g, g, g)
+    })
+}
+
+fn image_in(t: &Tensor, color: fn(f64) -> RGBColor) -> Result<Png> {
     let (rows, cols, vals) = matrix(t, "image")?;
     let lo = vals.iter().cloned().fold(f64::MAX, f64::min);
     let hi = vals.iter().cloned().fold(f64::MIN, f64::max);
@@ -272,7 +288,7 @@ pub fn image(t: &Tensor) -> Result<Png> {
                 let t = if hi > lo { (vals[i * cols + j] - lo) / (hi - lo) } else { 0.0 };
                 let (x, y) = ((j as u32 * cell) as i32, (i as u32 * cell) as i32);
                 let rect = [(x, y), (x + cell as i32, y + cell as i32)];
-                root.draw(&Rectangle::new(rect, viridis(t).filled())).map_err(|e| e.to_string())?;
+                root.draw(&Rectangle::new(rect, color(t).filled())).map_err(|e| e.to_string())?;
             }
         }
         Ok(())
@@ -299,6 +315,32 @@ impl Series {
     /// A line through `(i, y[i])`: a loss per step.
     pub fn steps(label: &str, y: &[f64]) -> Series {
         Series::new(label, (0..y.len()).map(|i| i as f64).collect(), y.to_vec())
+    }
+
+    /// The density of the values of `t` as a line, like
+    /// `hy, hx = torch.histogram(t, density=True); plt.plot(hx[:-1], hy)`: 100 bins from the
+    /// smallest value to the largest, each at its left edge, areas summing to 1.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] for an empty tensor or one with a NaN or an infinity.
+    pub fn histogram(label: &str, t: &Tensor) -> Result<Series> {
+        let t = t.f_detach()?.f_to_kind(Kind::Float)?.f_to_device(tch::Device::Cpu)?;
+        if t.numel() == 0 || !bool::try_from(t.f_isfinite()?.f_all()?)? {
+            return Err(Error::Shape {
+                what: "histogram values",
+                expected: "at least one number, all finite".to_string(),
+                got: format!("{:?} values", t.size()),
+                hint: "look for a NaN or inf in the tensor (a diverged training?)",
+            });
+        }
+        let (lo, hi) = (t.f_min()?.double_value(&[]), t.f_max()?.double_value(&[]));
+        let range = if lo < hi { [lo, hi] } else { [lo - 0.5, hi + 0.5] }; // as torch does
+        let (hy, hx) = t.f_histogram_bin_ct(100, range, None::<Tensor>, true)?;
+        let (hy, hx) = (
+            Vec::<f64>::try_from(hy.f_to_kind(Kind::Double)?)?,
+            Vec::<f64>::try_from(hx.f_to_kind(Kind::Double)?)?,
+        );
+        Ok(Series::new(label, hx[..hy.len()].to_vec(), hy))
     }
 }
 
@@ -331,13 +373,17 @@ pub fn line_plot(
     let (y0, y1) = bounds(&all_y);
     let pad = (y1 - y0).max(1e-9) * 0.05;
     let (y0, y1) = (y0 - pad, y1 + pad);
-    const COLORS: [RGBColor; 6] = [
+    const COLORS: [RGBColor; 10] = [
         RGBColor(0x1f, 0x77, 0xb4),
         RGBColor(0xff, 0x7f, 0x0e),
         RGBColor(0x2c, 0xa0, 0x2c),
         RGBColor(0xd6, 0x27, 0x28),
         RGBColor(0x94, 0x67, 0xbd),
         RGBColor(0x8c, 0x56, 0x4b),
+        RGBColor(0xe3, 0x77, 0xc2),
+        RGBColor(0x7f, 0x7f, 0x7f),
+        RGBColor(0xbc, 0xbd, 0x22),
+        RGBColor(0x17, 0xbe, 0xcf),
     ];
     draw(800, 450, |root| {
         let err = |e: &dyn std::fmt::Display| e.to_string();
@@ -521,6 +567,24 @@ mod tests {
             .is_err());
         let both = side_by_side(&img, "a", &img, "b").unwrap();
         assert!(both.width > 2 * img.width);
+        let gray = gray_image(&t).unwrap();
+        assert_eq!((gray.width, gray.height), (img.width, img.height));
+    }
+
+    #[test]
+    fn histogram_is_a_density_over_100_bins() {
+        let t =
+            crate::with_torch_seed(0, || Tensor::randn([1000], (Kind::Float, tch::Device::Cpu)));
+        let s = Series::histogram("h", &t).unwrap();
+        assert_eq!((s.x.len(), s.y.len()), (100, 100));
+        let width = s.x[1] - s.x[0];
+        let area: f64 = s.y.iter().map(|d| d * width).sum();
+        assert!((area - 1.0).abs() < 1e-4, "{area}");
+        assert_eq!(s.x[0], t.min().double_value(&[]));
+        let one = Series::histogram("one value", &Tensor::from_slice(&[2.0f32, 2.0])).unwrap();
+        assert_eq!(one.x[0], 1.5); // the range widened by 0.5 each way, as torch does
+        let nan = Tensor::from_slice(&[1.0f32, f32::NAN]);
+        assert!(Series::histogram("nan", &nan).unwrap_err().to_string().contains("finite"));
     }
 
     #[test]

@@ -287,7 +287,149 @@ def part2_checks(name, nb, text, _ref):
     return e
 
 
-PART_CHECKS = {'part2_mlp': part2_checks}  # folder -> its key checks, below part 1's
+def part3_checks(name, nb, text, _ref):
+    """Part 3 against the lecture's code run with the same seeds (tests/reference/part3.py).
+    Losses to 1e-6 (they print 16-17 digits, and came out equal to the last one here; the margin is
+    for other CPUs' vector kernels, as FLOAT_TOL says), the per-10,000-step losses and the
+    activation statistics as printed, gradient statistics to 1e-6 relative: they print 7
+    significant digits, and a gradient that autograd sums from several paths may round
+    differently in the last bit on another CPU."""
+    path = ROOT / 'target' / 'part3_reference.json'
+    if not path.exists():
+        return [f'part3_batchnorm/{name}: {path} is missing (hint: run `make reference`)']
+    r, e, name = json.loads(path.read_text()), [], f'part3_batchnorm/{name}'
+    pngs = sum('image/png' in mimes(c) for c in nb.cells)
+
+    def rel(label, want, digits=1e-6):
+        expect_number(e, text, label, want, abs(want) * digits + 1e-12, name)
+
+    if name.endswith('01_batchnorm'):
+        expect_strings(e, text, ['examples: train {}, dev {}'.format(*r['split_examples'])], name, 'split sizes')
+        labels = {'original': "part 2's init: loss ", 'output': 'W2 * 0.01, b2 * 0: loss ',
+                  'tanh': 'W1 * 0.2, b1 * 0.01: loss ', 'kaiming': 'Kaiming init: loss '}
+        for stage, label in labels.items():
+            expect_number(e, text, label, r['init'][stage]['loss'], 1e-4, name)
+        for stage in ('tanh', 'kaiming'):
+            x = r['init'][stage]
+            expect_strings(e, text, [f"saturated {100 * x['saturated']:.2f}% of h, dead neurons (white in every row): "
+                                     f"{x['dead']}; hpreact std {x['hpreact_std']:.4f}"], name, f'{stage} saturation')
+        x = r['init']['output']
+        expect_strings(e, text, [f"saturated {100 * x['saturated']:.2f}% of h"], name, 'saturation at init')
+        lin, bn = r['bonus']['linear'], r['bonus']['batchnorm']
+        for label, want in zip(['a std: ', 'b std: ', 'c std: ', 'c grad std: ', 'a grad std: ', 'b grad std: '], lin):
+            rel('\n' + label, want)
+        for label, want in zip(['inp std: ', 'w std: ', 'x std: ', 'out std: ', 'out grad std: ', 'x grad std: ',
+                                'w grad std: ', 'inp grad std: '], bn):
+            rel(label, want)
+        a = r['a']
+        expect_strings(e, text, [f"{a['params']} parameters"], name, "run A's parameter count")
+        steps = int(re.search(r'(\d+) steps in', text).group(1)) if re.search(r'(\d+) steps in', text) else 0
+        if steps != 200000:
+            e.append(f'{name}: run A trained {steps} steps, not the lecture\'s 200000')
+        for i, loss in a['printed']:
+            expect_number(e, text, f'{i:7}/ 200000: ', loss, 1e-4, name)
+        expect_number(e, text, '\ntrain ', a['train'], 1e-6, name)
+        expect_number(e, text, '\nval ', a['val'], 1e-6, name)
+        expect_number(e, text, 'calibrated: train ', a['train_calibrated'], 1e-6, name)
+        expect_number(e, text, ', val ', a['val_calibrated'], 1e-6, name)
+        expect_number(e, text, 'calibrated - running: mean ', a['calibrated_vs_running'][0], 1e-5, name)
+        for key, label in (('b_bn', None), ('b_plain', 'without BatchNorm: ')):
+            b = r[key]
+            expect_strings(e, text, [f"{b['params']} parameters", f"{b['steps']} steps in"], name, f'{key} size')
+            for i, mean, std, sat in b['forward']:
+                expect_strings(e, text, [f"layer {i} (      Tanh): mean {mean:+.2f}, std {std:.2f}, saturated: {sat:.2f}%"],
+                               name, f'{key} forward statistics')
+            for i, mean, std in b['backward']:
+                rel(f"layer {i} (      Tanh): mean {mean:+.6f}, std ", std)
+            for shape, mean, std, ratio in b['weights']:
+                start = f"weight {'(%d, %d)' % tuple(shape):>10} | mean {mean:+.6f} | std "
+                line = next((l for l in text.splitlines() if l.startswith(start)), '')
+                got = [float(x) for x in re.findall(r'\| (?:std|grad:data ratio) (\S+)', line)]
+                if len(got) != 2 or not all(math.isclose(g, w, rel_tol=1e-6) for g, w in zip(got, (std, ratio))):
+                    e.append(f'{name}: {key}: no line "{start}{std:.6e} | grad:data ratio {ratio:.6e}" '
+                             f'(to 1e-6), got {line!r}')
+            if label:
+                expect_number(e, text, label + 'train ', b['train'], 1e-6, name)
+            else:
+                expect_number(e, text, '\ntrain ', b['train'], 1e-6, name)
+                expect_number(e, text, '\nval ', b['val'], 1e-6, name)
+                expect_strings(e, text, b['samples'], name, 'samples of run B')
+        if pngs < 14:
+            e.append(f'{name}: {pngs} image/png outputs, fewer than 14 (init histograms and images, the '
+                     f'loss, the slider cell, 4 diagnostics twice)')
+    if name.endswith('e01_zero_init'):
+        x = r['e01']
+        for i, loss in x['printed']:
+            expect_number(e, text, f'step {i:5}: loss ', loss, 1e-4, name)
+        expect_strings(e, text, [f"moved: {x['moved']}"], name, 'the parameters that moved')
+        expect_number(e, text, '\ntrain ', x['train'], 1e-6, name)
+        expect_number(e, text, '\nval ', x['val'], 1e-6, name)
+        expect_number(e, text, 'unigram model: train ', x['unigram']['train'], 1e-6, name)
+    if name.endswith('e02_fold_batchnorm'):
+        x = r['e02']
+        for i, loss in x['printed']:
+            expect_number(e, text, f'step {i:5}: loss ', loss, 1e-4, name)
+        expect_number(e, text, 'with BatchNorm: val ', x['val'], 1e-6, name)
+        expect_number(e, text, 'folded: val ', x['val_folded'], 1e-5, name)
+        got = numbers_after(text, 'largest logit difference = ')
+        if not got or got[0] > 1e-4:
+            e.append(f'{name}: the folded net\'s logits differ by {got} (Python: {x["max_diff"]:.1e}); '
+                     f'float32 rounding is below 1e-4')
+    return e
+
+
+def part4_checks(name, nb, text, _ref):
+    """Part 4 against the lecture's code run with the same seeds (tests/reference/part4.py): every
+    hand-written gradient `approximate: True` with a maxdiff of at most 1e-8 (the issue's bound:
+    where `exact` is False, libtorch's backward kernels sum in another order than the formula),
+    and no larger than twice Python's plus 1e-9; the losses to 1e-6, the samples name for name."""
+    path = ROOT / 'target' / 'part4_reference.json'
+    if not path.exists():
+        return [f'part4_backprop/{name}: {path} is missing (hint: run `make reference`)']
+    r, e, name = json.loads(path.read_text()), [], f'part4_backprop/{name}'
+
+    def output_of(marker):
+        """The output of the code cell whose source holds `marker` (a solution's cell)."""
+        return next((text_of(c) for c in nb.cells if c.cell_type == 'code' and marker in c.source), '')
+
+    def expect_cmp(label, want, out):
+        rows = re.findall(rf'^{re.escape(label)}\s+\| exact: (\w+)\s*\| approximate: (\w+)\s*\| maxdiff: (\S+)$',
+                          out, re.M)
+        if not rows:
+            e.append(f'{name}: no cmp line for {label}')
+            return
+        _, app, maxdiff = rows[0]
+        if app != 'True' or float(maxdiff) > min(1e-8, 2 * want[2] + 1e-9):
+            e.append(f'{name}: {label}: approximate {app}, maxdiff {maxdiff} (Python: {want[1]}, {want[2]:.2e}; '
+                     f'at most 1e-8)')
+
+    if name.endswith('01_backprop_ninja'):
+        expect_strings(e, text, [f"{r['params']} parameters", f"{r['ex4']['params']} parameters"], name, 'parameter counts')
+        expect_number(e, text, 'loss = ', r['loss'], 1e-6, name)
+        ex1 = output_of('let mut dlogprobs = logprobs.zeros_like();')
+        for label, want in r['ex1'].items():
+            expect_cmp(label, want, ex1)
+        expect_strings(e, text, ['index_add equals the loops: true'], name, 'the fast dC')
+        expect_number(e, text, '\n', r['ex2_loss'][0], 1e-6, name)
+        expect_cmp('logits', r['ex2'], output_of('let picked = pick(&dlogits, &Yb)? - 1.0;'))
+        expect_cmp('hprebn', r['ex3'], output_of('let dhprebn = &bngain * &bnvar_inv'))
+        ex4 = output_of('let dC = c.zeros_like().index_add(')
+        if ex4.count('approximate: True') != 7:
+            e.append(f'{name}: exercise 4\'s backward pass is not allclose to autograd\'s for all 7 parameters: {ex4!r}')
+        expect_number(e, text, 'max diff: ', r['ex3_max_diff'], 1e-6, name)
+        x = r['ex4']
+        for i, loss in x['printed']:
+            expect_number(e, text, f'{i:7}/ 200000: ', loss, 1e-4, name)
+        expect_number(e, text, '\ntrain ', x['train'], 1e-6, name)
+        expect_number(e, text, '\nval ', x['val'], 1e-6, name)
+        expect_strings(e, text, x['samples'], name, 'samples')
+        if sum('not written yet' in l for l in text.splitlines()) < 26 + 1 + 1 + 7:
+            e.append(f'{name}: the learner\'s cells should print "not written yet" for every todo')
+    return e
+
+
+PART_CHECKS = {'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
+               'part4_backprop': part4_checks}  # folder -> its key checks
 
 
 # A decimal number in an output line: compared with a tolerance, the rest of the line exactly.

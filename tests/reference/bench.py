@@ -4,6 +4,8 @@
     python tests/reference/bench.py data/names.txt [REPS]               # one line per operation
     python tests/reference/bench.py data/names.txt [REPS] --one-thread  # training on 1 thread
     python tests/reference/bench.py data/names.txt --rss                # one training: peak RSS
+    python tests/reference/bench.py data/names.txt REPS --part3         # part 3's loops alone
+    python tests/reference/bench.py data/names.txt REPS --part4         # part 4's loop alone
 
 Each line is `py<TAB>operation<TAB>median seconds<TAB>result`, where the result is the final loss
 (or a digest of the sampled names) that the Rust side must reproduce.
@@ -81,6 +83,12 @@ def main(path, reps):
     # (8) part 2: the MLP's minibatch loop
     mlp(path, reps)
 
+    # (9), (10) part 3: run A's loop (BatchNorm by hand), run B's (the 6-layer net, its trackers)
+    part3(path, reps)
+
+    # (11) part 4: exercise 4's loop, the manual backward pass
+    part4(path, reps)
+
 
 def train(words, stoi, reps, op):
     xs, ys = L.dataset(words, stoi)
@@ -115,6 +123,30 @@ def mlp(path, reps):
     line('mlp', s, f'{loss:.9f}')
 
 
+def part3(path, reps):
+    """Part 3's training loops (tests/reference/part3.py, the lecture's code): run A's first
+    MLP_STEPS steps, and run B with BatchNorm to the lecture's break after step 1,000."""
+    import part3 as P3
+    _, _, _, [(Xtr, Ytr), _, _] = P3.data(path)
+    s, loss = timed(reps, lambda: P3.train_a(Xtr, Ytr, MLP_STEPS)[4])
+    line('bn_mlp', s, f'{loss:.9f}')
+
+    def deep():
+        g, C, layers, parameters = P3.deep_net(True)
+        return P3.train_deep(g, C, layers, parameters, Xtr, Ytr, 200000, stop_after=1000)[3]
+    s, loss = timed(reps, deep)
+    line('deep', s, f'{loss:.9f}')
+
+
+def part4(path, reps):
+    """Part 4's exercise 4 (tests/reference/part4.py, the lecture's loop with its manual backward
+    pass, `dC` by its two loops): MLP_STEPS steps, the loop alone timed."""
+    import part4 as P4
+    _, _, itos, [(Xtr, Ytr), (Xdev, Ydev), _] = P4.data(path)
+    runs = [P4.exercise_4(Xtr, Ytr, Xdev, Ydev, itos, MLP_STEPS) for _ in range(reps)]
+    line('manual', statistics.median(r['seconds'] for r in runs), f"{runs[-1]['last']:.9f}")
+
+
 def rss(path):
     """One 100-step training and nothing else, in its own process: its peak RSS."""
     words = L.read_words(path)
@@ -131,6 +163,10 @@ if __name__ == '__main__':
         rss(sys.argv[1])
     elif '--mlp' in sys.argv:  # part 2's loop alone: bench.py data/names.txt REPS --mlp
         mlp(sys.argv[1], int(sys.argv[2]))
+    elif '--part3' in sys.argv:  # part 3's loops alone: bench.py data/names.txt REPS --part3
+        part3(sys.argv[1], int(sys.argv[2]))
+    elif '--part4' in sys.argv:  # part 4's loop alone
+        part4(sys.argv[1], int(sys.argv[2]))
     elif '--one-thread' in sys.argv:
         torch.set_num_threads(1)
         words = L.read_words(sys.argv[1])
