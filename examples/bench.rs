@@ -217,19 +217,24 @@ fn mlp(words: &[String], vocab: &Vocab) -> makemore::Result<f64> {
         let emb = lookup(&params[0], &xb)?; // (32, 3, 10)
         let h = (emb.view([-1, 30]).matmul(&params[1]) + &params[2]).tanh();
         let loss = cross_entropy(&(h.matmul(&params[3]) + &params[4]), &yb)?;
-        for p in &params {
-            p.shallow_clone().zero_grad();
-        }
-        loss.backward();
-        no_grad(|| {
-            for p in &params {
-                let mut p = p.shallow_clone();
-                p += -0.1 * p.grad();
-            }
-        });
+        sgd(&params, &loss, 0.1);
         last = loss.double_value(&[]);
     }
     Ok(last)
+}
+
+/// The lecture's update: zero the gradients, `loss.backward()`, `p.data += -lr * p.grad`.
+fn sgd(params: &[Tensor], loss: &Tensor, lr: f64) {
+    for p in params {
+        p.shallow_clone().zero_grad();
+    }
+    loss.backward();
+    no_grad(|| {
+        for p in params {
+            let mut p = p.shallow_clone();
+            p += -lr * p.grad();
+        }
+    });
 }
 
 fn randn(shape: &[i64]) -> Tensor {
@@ -263,16 +268,7 @@ fn bn_mlp(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
             std_running = 0.999 * &std_running + 0.001 * &stdi;
         });
         let loss = cross_entropy(&(hpreact.tanh().matmul(&w2) + &b2), &yb)?;
-        for p in &params {
-            p.shallow_clone().zero_grad();
-        }
-        loss.backward();
-        no_grad(|| {
-            for p in &params {
-                let mut p = p.shallow_clone();
-                p += -0.1 * p.grad();
-            }
-        });
+        sgd(&params, &loss, 0.1);
         last = loss.double_value(&[]);
     }
     Ok(last)

@@ -1,5 +1,5 @@
 // Run by the project kernel at start (scripts/kernel.py sets EVCXR_CONFIG_DIR to this folder).
-// Two things for the process that runs the cells:
+// Three things. One build per cell, below; and two for the process that runs the cells:
 // - A tensor mistake in a cell prints like PyTorch's, one line and where it happened, instead of
 //   libtorch's C++ frames and a Rust backtrace (evcxr sets RUST_BACKTRACE=1). `full_errors(true)`
 //   in a cell brings all of it back.
@@ -59,4 +59,21 @@ static MAKEMORE_SHORT_PANICS: extern "C" fn() = {
 fn full_errors(on: bool) {
     // SAFETY: the kernel runs one cell at a time; nothing else reads the environment meanwhile.
     unsafe { std::env::set_var("MAKEMORE_SHORT_PANICS", if on { "0" } else { "1" }) }
+}
+
+/// One build per cell instead of two. evcxr compiles a cell that ends in an expression as
+/// `(expr).evcxr_display();` and, when the type has no such method, compiles the whole cell again
+/// with `format!("{:?}", &(expr))` in its place: about 0.2 s more for a cell like `words.len()`
+/// (BENCHMARKS.md, "Phase by phase"). This gives every `Debug` type the method, printing what
+/// that second build prints (text/plain, `{:?}`). A type with its own `evcxr_display` (the
+/// crate's `Png`) keeps it: an inherent method comes before a trait's.
+trait EvcxrDisplayDebug {
+    fn evcxr_display(&self);
+}
+impl<T: std::fmt::Debug + ?Sized> EvcxrDisplayDebug for T {
+    fn evcxr_display(&self) {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT\n");
+    }
 }

@@ -19,19 +19,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-SEED = 2147483647
-
-
-def build_dataset(words, stoi, block_size=3):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + '.':
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]  # crop and append
-    return torch.tensor(X), torch.tensor(Y)
+from part2 import SEED, build_dataset  # the same split and contexts as part 2's
 
 
 # ---- run A: the MLP of part 2, fixed step by step, at initialization ---------------------------

@@ -34,6 +34,16 @@ def init(n_embd, n_hidden, g, vocab_size=27, block_size=3):
     return parameters
 
 
+def dC_by_loops(C, Xb, demb):
+    """The lecture's two loops: each row of `demb` added into the row of `C` it was read from."""
+    dC = torch.zeros_like(C)
+    for k in range(Xb.shape[0]):
+        for j in range(Xb.shape[1]):
+            ix = Xb[k, j]
+            dC[ix] += demb[k, j]
+    return dC
+
+
 def cmp(dt, t):
     return [bool(torch.all(dt == t.grad).item()), bool(torch.allclose(dt, t.grad)), (dt - t.grad).abs().max().item()]
 
@@ -104,11 +114,7 @@ def exercises_1_to_3(Xtr, Ytr):
         dW1 = embcat.T @ dhprebn
         db1 = dhprebn.sum(0)
         demb = dembcat.view(emb.shape)
-        dC = torch.zeros_like(C)
-        for k in range(Xb.shape[0]):
-            for j in range(Xb.shape[1]):
-                ix = Xb[k, j]
-                dC[ix] += demb[k, j]
+        dC = dC_by_loops(C, Xb, demb)
     pairs = [('logprobs', dlogprobs, logprobs), ('probs', dprobs, probs),
              ('counts_sum_inv', dcounts_sum_inv, counts_sum_inv), ('counts_sum', dcounts_sum, counts_sum),
              ('counts', dcounts, counts), ('norm_logits', dnorm_logits, norm_logits),
@@ -180,11 +186,7 @@ def exercise_4(Xtr, Ytr, Xdev, Ydev, itos, max_steps=200000):
             dW1 = embcat.T @ dhprebn
             db1 = dhprebn.sum(0)
             demb = dembcat.view(emb.shape)
-            dC = torch.zeros_like(C)
-            for k in range(Xb.shape[0]):
-                for j in range(Xb.shape[1]):
-                    ix = Xb[k, j]
-                    dC[ix] += demb[k, j]
+            dC = dC_by_loops(C, Xb, demb)
             grads = [dC, dW1, db1, dW2, db2, dbngain, dbnbias]
             lr = 0.1 if i < 100000 else 0.01
             for p, grad in zip(parameters, grads):
