@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8888
 
-.PHONY: setup data lab notebooks test reference test-rust test-notebooks test-portable test-browser test-site bench site clean-evcxr
+.PHONY: setup data lab notebooks test reference reference-full test-rust test-notebooks test-portable test-browser test-site bench site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -24,7 +24,7 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json
+reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
@@ -40,6 +40,18 @@ target/part3_reference.json: tests/reference/part3.py data/names.txt requirement
 target/part4_reference.json: tests/reference/part4.py tests/reference/part3.py data/names.txt requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/part4.py data/names.txt $@
+# part 5's five runs take ~15 min of Python at the lecture's 200,000 steps: tests run them (and the
+# notebook) at PART5_TEST_STEPS; the full runs' values are committed (reference-full)
+PART5_TEST_STEPS := 2000
+target/part5_reference.json: tests/reference/part5.py tests/reference/part2.py data/names.txt requirements.txt
+	@mkdir -p target
+	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt ../../$@ --steps $(PART5_TEST_STEPS)
+
+## reference-full: part 5's runs at the lecture's 200,000 steps -> tests/reference/part5_full.json
+##   (committed: what the committed notebook's outputs are checked against)
+reference-full: setup
+	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt part5_full.json
+
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target
 	@bash data/fetch.sh makemore.py

@@ -8,6 +8,7 @@
 //! cargo run --release --example bench -- data/names.txt REPS --mlp  # part 2's loop alone
 //! cargo run --release --example bench -- data/names.txt REPS --part3  # part 3's loops alone
 //! cargo run --release --example bench -- data/names.txt REPS --part4  # part 4's, and autograd's
+//! cargo run --release --example bench -- data/names.txt REPS --part5  # part 5's loop alone
 //! ```
 //!
 //! Each line is `rs<TAB>operation<TAB>median seconds<TAB>result`; the result is the final loss, or
@@ -131,6 +132,9 @@ fn main() -> makemore::Result<()> {
     if args.iter().any(|a| a == "--part4") {
         return part4(&words, &vocab, reps);
     }
+    if args.iter().any(|a| a == "--part5") {
+        return part5(&words, &vocab, reps);
+    }
     if args.iter().any(|a| a == "--one-thread") {
         // The lecture's one-hot loop with torch on one thread, as bench.py --one-thread.
         makemore::tch::set_num_threads(1);
@@ -175,7 +179,8 @@ fn main() -> makemore::Result<()> {
 
     // (9), (10) part 3: run A's loop and run B's, as notebooks/part3_batchnorm/01 writes them
     part3(&words, &vocab, reps)?;
-    part4(&words, &vocab, reps)
+    part4(&words, &vocab, reps)?;
+    part5(&words, &vocab, reps)
 }
 
 fn part3(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
@@ -195,6 +200,46 @@ fn part4(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
         line(name, s, format!("{loss:.9}"));
     }
     Ok(())
+}
+
+/// (12) part 5: the scaled-up WaveNet's loop, as notebooks/part5_wavenet/01 writes it.
+fn part5(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
+    let (xtr, ytr) = contexts(&Split::python(words, 42).train, vocab, 8)?;
+    let (s, loss) = timed(reps, || Ok(()), |()| wavenet(&xtr, &ytr))?;
+    line("wavenet", s, format!("{loss:.9}"));
+    Ok(())
+}
+
+/// Part 5's last run: the hierarchical net of the crate's layers (n_embd 24, n_hidden 128; 76,579
+/// parameters) from `manual_seed(42)`, MLP_STEPS steps at lr 0.1; the last loss.
+fn wavenet(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
+    use makemore::layers::{
+        BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Tanh,
+    };
+    manual_seed(42);
+    let mut layers: Vec<Box<dyn Layer>> = vec![Box::new(Embedding::new(27, 24))];
+    let mut fan_in = 24;
+    for _ in 0..3 {
+        layers.push(Box::new(FlattenConsecutive::new(2)));
+        layers.push(Box::new(Linear::new(fan_in * 2, 128, false)));
+        layers.push(Box::new(BatchNorm1d::new(128)));
+        layers.push(Box::new(Tanh::default()));
+        fan_in = 128;
+    }
+    let mut head = Linear::new(128, 27, true);
+    head.weight *= 0.1; // the last layer less confident
+    layers.push(Box::new(head));
+    let mut net = Sequential::new(layers);
+    let params: Vec<Tensor> = net.parameters().iter().map(|p| p.set_requires_grad(true)).collect();
+    let mut last = 0.0;
+    for _ in 0..MLP_STEPS {
+        let ix = Tensor::randint(ytr.size()[0], [32], (Kind::Int64, Device::Cpu));
+        let (xb, yb) = (xtr.index_select(0, &ix), ytr.index_select(0, &ix));
+        let loss = cross_entropy(&net.forward(&xb)?, &yb)?;
+        sgd(&params, &loss, 0.1);
+        last = loss.double_value(&[]);
+    }
+    Ok(last)
 }
 
 /// Steps of part 2's final net.

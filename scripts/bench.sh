@@ -50,6 +50,20 @@ for _ in range(reps):
 loss = float(run.stdout.split('final loss:')[1])
 print(f'rs\tcli_neural\t{statistics.median(times):.9f}\t{loss:.9f}')
 PY
+WAVENET_STEPS="$("$PY" -c 'import sys; sys.path.insert(0, "tests/reference"); import bench; print(bench.WAVENET_CLI_STEPS)')"
+echo "bench: the CLI's wavenet, $WAVENET_STEPS steps as a whole process: makemore train --type wavenet"
+"$PY" - "$CLI" "$DATA" "$REPS" "$OUT" "$WAVENET_STEPS" >> "$OUT/rs.tsv" <<'PY'
+import re, statistics, subprocess, sys, time
+cli, data, reps, out, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+times = []
+for _ in range(reps):
+    t = time.perf_counter()
+    run = subprocess.run([cli, 'train', '--input', data, '--type', 'wavenet', '--max-steps', steps,
+                          '--out', f'{out}/w.mm', '--overwrite'], capture_output=True, text=True, check=True)
+    times.append(time.perf_counter() - t)
+loss = float(re.findall(r'test loss:? ([\d.]+)', run.stdout + run.stderr)[-1])
+print(f'rs\tcli_wavenet\t{statistics.median(times):.9f}\t{loss:.9f}')
+PY
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -86,6 +100,8 @@ ROWS = [
     ("9. part 3's run A (BatchNorm), 10,000 steps", 'bn_mlp', 'bn_mlp', 2, 'loss'),
     ("10. part 3's run B (6 layers), 1,001 steps", 'deep', 'deep', 2, 'loss'),
     ("11. part 4's manual backward, 10,000 steps", 'manual', 'manual', 2, 'loss'),
+    ("12. part 5's WaveNet (76,579), 10,000 steps", 'wavenet', 'wavenet', 2, 'loss'),
+    ('13. CLI train --type wavenet, process', 'wavenet_cli', 'cli_wavenet', None, 'other'),
     ('4. one-hot, both on 1 thread', 'train_1t', 'train_onehot_1t', None, 'loss'),
 ]
 
@@ -100,7 +116,9 @@ table, failed = [], []
 for label, pop, rop, target, kind in ROWS:
     (ps, pr), (rsec, rr) = py[pop], rs[rop]
     ratio = ps / rsec
-    if kind == 'loss':
+    if kind == 'other':  # another training: its own result, nothing to compare
+        ok, shown = True, 'n/a'
+    elif kind == 'loss':
         ref = py['nll_f64'][1] if pop == 'nll' else pr  # NLL: the lecture's loop in float64
         diff = abs(float(rr) - float(ref))
         ok = diff <= 1e-5
@@ -138,6 +156,9 @@ print(f"sample: torch's exponential_() alone takes {secs(rng)} for the 27 x {cha
 print(f"part 4: the same net and steps in Rust with autograd's backward pass: {secs(rs['autograd'][0])} "
       f"(last loss {rs['autograd'][1]}), the manual one {secs(rs['manual'][0])}: the manual pass takes "
       f"{rs['manual'][0] / rs['autograd'][0]:.2f}x autograd's time.")
+print(f"row 13: the CLI trains makemore.py's way (AdamW, batches of 32 names: every position of each, "
+      f"about 240 examples a step, test loss measured as it goes), the lecture's loop beside it 32 examples a "
+      f"step with SGD, the same number of steps: Python result the last batch's loss, Rust's the CLI's test loss.")
 if failed:
     print(f"\nFAILED: results differ: {', '.join(failed)}")
     sys.exit(1)

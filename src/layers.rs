@@ -1,7 +1,9 @@
-//! Part 3's layers ("PyTorch-ifying" the MLP): the lecture's `Linear`, `BatchNorm1d` and `Tanh`,
-//! with its fields, each keeping its last output in `out` for the diagnostics. The lecture's
-//! notebook (`part3_batchnorm/01_batchnorm`) writes them by hand in a cell; its exercises use
-//! these. Weights are drawn from torch's generator (`manual_seed`), in the lecture's order.
+//! The lectures' layers: part 3's `Linear`, `BatchNorm1d` and `Tanh` ("PyTorch-ifying" the MLP)
+//! and part 5's `Embedding`, `FlattenConsecutive` and `Sequential` (WaveNet), with their fields,
+//! each keeping its last output in `out` for the diagnostics. The lectures' notebooks
+//! (`part3_batchnorm/01_batchnorm`, `part5_wavenet/01_wavenet`) write them by hand in a cell;
+//! the exercises and the benchmarks use these. Weights are drawn from torch's generator
+//! (`manual_seed`), in the lecture's order.
 
 use tch::{Device, Kind, Tensor};
 
@@ -16,6 +18,10 @@ pub trait Layer {
     fn forward(&mut self, x: &Tensor) -> Result<Tensor>;
     /// The tensors trained by backprop, in the lecture's order.
     fn parameters(&self) -> Vec<Tensor>;
+    /// The tensors kept but not trained by backprop: BatchNorm's running mean and variance.
+    fn buffers(&self) -> Vec<Tensor> {
+        Vec::new()
+    }
     /// The output of the last forward pass (`None` before the first).
     fn out(&self) -> Option<&Tensor>;
     /// The class name, for the plots' legends: `Linear`, `BatchNorm1d`, `Tanh`.
@@ -67,8 +73,10 @@ impl Layer for Linear {
     }
 }
 
-/// Batch normalization over the batch dimension: `gamma * (x - mean) / sqrt(var + eps) + beta`,
-/// with the batch's statistics in training and the running ones (a momentum average) after.
+/// Batch normalization: `gamma * (x - mean) / sqrt(var + eps) + beta`, with the batch's
+/// statistics in training and the running ones (a momentum average) after. A `(B, C)` input is
+/// normalized over `B`, a `(B, T, C)` one over `B` and `T` (part 5's fix: one mean per channel,
+/// as `torch.nn.BatchNorm1d` has it, not one per position).
 #[derive(Debug)]
 pub struct BatchNorm1d {
     /// Added to the variance: 1e-5.
@@ -109,7 +117,7 @@ impl BatchNorm1d {
 impl Layer for BatchNorm1d {
     fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
         let (xmean, xvar) = if self.training {
-            let dim = Some(&[0i64][..]);
+            let dim = Some(if x.dim() == 3 { &[0i64, 1][..] } else { &[0i64][..] });
             (x.f_mean_dim(dim, true, Kind::Float)?, x.f_var_dim(dim, true, true)?)
         } else {
             (self.running_mean.shallow_clone(), self.running_var.shallow_clone())
@@ -132,6 +140,9 @@ impl Layer for BatchNorm1d {
     }
     fn parameters(&self) -> Vec<Tensor> {
         vec![self.gamma.shallow_clone(), self.beta.shallow_clone()]
+    }
+    fn buffers(&self) -> Vec<Tensor> {
+        vec![self.running_mean.shallow_clone(), self.running_var.shallow_clone()]
     }
     fn out(&self) -> Option<&Tensor> {
         self.out.as_ref()
@@ -165,6 +176,135 @@ impl Layer for Tanh {
     }
     fn name(&self) -> &'static str {
         "Tanh"
+    }
+}
+
+/// A table of `num_embeddings` vectors, drawn as `randn(num_embeddings, embedding_dim)`:
+/// `(...)` indices → `(..., embedding_dim)`.
+#[derive(Debug)]
+pub struct Embedding {
+    /// `(num_embeddings, embedding_dim)`.
+    pub weight: Tensor,
+    /// The last output.
+    pub out: Option<Tensor>,
+}
+
+impl Embedding {
+    /// The lecture's `Embedding(num_embeddings, embedding_dim)`.
+    pub fn new(num_embeddings: i64, embedding_dim: i64) -> Embedding {
+        let weight = Tensor::randn([num_embeddings, embedding_dim], (Kind::Float, Device::Cpu));
+        Embedding { weight, out: None }
+    }
+}
+
+impl Layer for Embedding {
+    fn forward(&mut self, ix: &Tensor) -> Result<Tensor> {
+        let out = crate::loss::lookup(&self.weight, ix)?;
+        self.out = Some(out.shallow_clone());
+        Ok(out)
+    }
+    fn parameters(&self) -> Vec<Tensor> {
+        vec![self.weight.shallow_clone()]
+    }
+    fn out(&self) -> Option<&Tensor> {
+        self.out.as_ref()
+    }
+    fn name(&self) -> &'static str {
+        "Embedding"
+    }
+}
+
+/// `(B, T, C)` → `(B, T / n, C * n)`: each `n` consecutive vectors concatenated, the middle
+/// dimension dropped when it becomes 1.
+#[derive(Debug)]
+pub struct FlattenConsecutive {
+    /// How many consecutive vectors make one.
+    pub n: i64,
+    /// The last output.
+    pub out: Option<Tensor>,
+}
+
+impl FlattenConsecutive {
+    /// The lecture's `FlattenConsecutive(n)`.
+    pub fn new(n: i64) -> FlattenConsecutive {
+        FlattenConsecutive { n, out: None }
+    }
+}
+
+impl Layer for FlattenConsecutive {
+    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+        let size = x.size();
+        let [b, t, c] = size[..] else {
+            return Err(Error::Shape {
+                what: "FlattenConsecutive's input",
+                expected: "(B, T, C)".to_string(),
+                got: format!("{size:?}"),
+                hint: "put it after an Embedding or another FlattenConsecutive",
+            });
+        };
+        if self.n < 1 || t % self.n != 0 {
+            return Err(Error::Shape {
+                what: "FlattenConsecutive's input",
+                expected: format!("T a multiple of n = {}", self.n),
+                got: format!("{size:?}"),
+                hint: "make the block size a product of the layers' n (8 = 2 * 2 * 2)",
+            });
+        }
+        let mut out = x.f_view([b, t / self.n, c * self.n])?;
+        if t == self.n {
+            out = out.f_squeeze_dim(1)?;
+        }
+        self.out = Some(out.shallow_clone());
+        Ok(out)
+    }
+    fn parameters(&self) -> Vec<Tensor> {
+        Vec::new()
+    }
+    fn out(&self) -> Option<&Tensor> {
+        self.out.as_ref()
+    }
+    fn name(&self) -> &'static str {
+        "FlattenConsecutive"
+    }
+}
+
+/// Layers applied in order; its parameters are theirs, in order.
+pub struct Sequential {
+    /// The layers.
+    pub layers: Vec<Box<dyn Layer>>,
+}
+
+impl Sequential {
+    /// The lecture's `Sequential(layers)`.
+    pub fn new(layers: Vec<Box<dyn Layer>>) -> Sequential {
+        Sequential { layers }
+    }
+}
+
+impl Layer for Sequential {
+    fn forward(&mut self, x: &Tensor) -> Result<Tensor> {
+        let mut x = x.shallow_clone();
+        for layer in self.layers.iter_mut() {
+            x = layer.forward(&x)?;
+        }
+        Ok(x)
+    }
+    fn parameters(&self) -> Vec<Tensor> {
+        self.layers.iter().flat_map(|l| l.parameters()).collect()
+    }
+    fn buffers(&self) -> Vec<Tensor> {
+        self.layers.iter().flat_map(|l| l.buffers()).collect()
+    }
+    fn out(&self) -> Option<&Tensor> {
+        self.layers.last().and_then(|l| l.out())
+    }
+    fn name(&self) -> &'static str {
+        "Sequential"
+    }
+    fn set_training(&mut self, training: bool) {
+        for layer in self.layers.iter_mut() {
+            layer.set_training(training);
+        }
     }
 }
 
@@ -240,5 +380,40 @@ mod tests {
         assert!(y.allclose(&want, 1e-6, 1e-6, false));
         let e = gradients(&h, &wrt).unwrap_err().to_string();
         assert!(e.contains("one number"), "{e}");
+    }
+
+    #[test]
+    fn the_hierarchical_net_has_the_lectures_shapes_and_batchnorm_one_mean_per_channel() {
+        let mut net = crate::with_torch_seed(42, || {
+            let mut layers: Vec<Box<dyn Layer>> = vec![Box::new(Embedding::new(27, 10))];
+            for fan_in in [20, 136, 136] {
+                layers.push(Box::new(FlattenConsecutive::new(2)));
+                layers.push(Box::new(Linear::new(fan_in, 68, false)));
+                layers.push(Box::new(BatchNorm1d::new(68)));
+                layers.push(Box::new(Tanh::default()));
+            }
+            layers.push(Box::new(Linear::new(68, 27, true)));
+            Sequential::new(layers)
+        });
+        assert_eq!(net.parameters().iter().map(|p| p.numel()).sum::<usize>(), 22_397);
+        let x =
+            Tensor::from_slice(&[0i64, 0, 0, 0, 0, 0, 25, 21, 0, 0, 0, 0, 0, 0, 0, 5]).view([2, 8]);
+        let logits = net.forward(&x).unwrap();
+        assert_eq!(logits.size(), [2, 27]);
+        let shapes: Vec<Vec<i64>> = net.layers.iter().map(|l| l.out().unwrap().size()).collect();
+        assert_eq!(shapes[..4], [vec![2, 8, 10], vec![2, 4, 20], vec![2, 4, 68], vec![2, 4, 68]]);
+        assert_eq!(shapes[9..11], [vec![2, 136], vec![2, 68]]);
+        // a 3-D input's statistics over batch and positions: one running mean per channel
+        let h = &net.layers[2].out().unwrap().detach(); // (2, 4, 68)
+        let mut bn = BatchNorm1d::new(68);
+        let _ = bn.forward(h).unwrap();
+        assert_eq!(bn.running_mean.size(), [1, 1, 68]);
+        let m = h.view([8, 68]).mean_dim(0, true, Kind::Float);
+        assert!(bn.running_mean.view([1, 68]).allclose(&(0.1 * m), 1e-6, 1e-7, false));
+        net.set_training(false); // eval mode reaches every BatchNorm inside
+        let again = net.forward(&x).unwrap();
+        assert!(!again.allclose(&logits, 1e-6, 1e-6, false));
+        let e = FlattenConsecutive::new(3).forward(h).unwrap_err().to_string();
+        assert!(e.contains("multiple of n = 3"), "{e}");
     }
 }

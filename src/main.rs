@@ -105,18 +105,19 @@ struct TrainArgs {
     device: String,
     #[command(flatten)]
     sampling: SamplingArgs,
-    /// Transformer blocks.
-    #[arg(long = "n-layer", value_name = "N", default_value_t = ModelConfig::default().n_layer, help_heading = MM)]
-    n_layer: usize,
+    /// Transformer blocks, or wavenet levels (a context of 2^N characters) [default: 4; wavenet: 3]
+    #[arg(long = "n-layer", value_name = "N", help_heading = MM)]
+    n_layer: Option<usize>,
     /// Attention heads per block (they split n-embd).
     #[arg(long = "n-head", value_name = "N", default_value_t = ModelConfig::default().n_head, help_heading = MM)]
     n_head: usize,
-    /// Width of the embeddings (and of the Transformer).
-    #[arg(long = "n-embd", value_name = "N", default_value_t = ModelConfig::default().n_embd, help_heading = MM)]
-    n_embd: usize,
-    /// Width of the hidden layer (MLP, BoW) or the hidden state (RNN, GRU).
-    #[arg(long = "n-embd2", value_name = "N", default_value_t = ModelConfig::default().n_embd2, help_heading = MM)]
-    n_embd2: usize,
+    /// Width of the embeddings (and of the Transformer) [default: 64; wavenet: 24]
+    #[arg(long = "n-embd", value_name = "N", help_heading = MM)]
+    n_embd: Option<usize>,
+    /// Width of the hidden layer (MLP, BoW, each wavenet level) or the hidden state (RNN, GRU)
+    /// [default: 64; wavenet: 128]
+    #[arg(long = "n-embd2", value_name = "N", help_heading = MM)]
+    n_embd2: Option<usize>,
     /// Words per optimization step.
     #[arg(short, long = "batch-size", value_name = "N", default_value_t = TrainOptions::default().batch_size, help_heading = MM)]
     batch_size: usize,
@@ -397,7 +398,7 @@ fn train_network(
     }
     let pt = if a.resume { makemore_py(a, input)? } else { None };
     let mut trainer = match a.resume {
-        true if pt.is_some() => Trainer::new(words, kind, &config(a), &opts)?, // makemore.py's resume
+        true if pt.is_some() => Trainer::new(words, kind, &config(a, kind), &opts)?, // makemore.py's resume
         true => {
             let checkpoint = load(path, opts.device)?;
             if let Some(k) = a.kind.filter(|&k| k != checkpoint.model.kind()) {
@@ -405,7 +406,7 @@ fn train_network(
             }
             Trainer::resume(checkpoint, words, &opts)?
         }
-        false => Trainer::new(words, kind, &config(a), &opts)?,
+        false => Trainer::new(words, kind, &config(a, kind), &opts)?,
     };
     if let Some(model) = &pt {
         trainer.set_weights(model)?; // then a fresh optimizer and step 0, as makemore.py resumes
@@ -542,9 +543,15 @@ fn eval(a: &EvalArgs) -> Outcome {
     Ok(writeln!(std::io::stdout(), "mean nll: {loss}")?)
 }
 
-/// The sizes of makemore.py's networks, from the flags.
-fn config(a: &TrainArgs) -> ModelConfig {
-    ModelConfig { n_layer: a.n_layer, n_head: a.n_head, n_embd: a.n_embd, n_embd2: a.n_embd2 }
+/// The sizes of a network of `kind`, from the flags and the type's defaults.
+fn config(a: &TrainArgs, kind: ModelType) -> ModelConfig {
+    let d = ModelConfig::of(kind);
+    ModelConfig {
+        n_layer: a.n_layer.unwrap_or(d.n_layer),
+        n_head: a.n_head,
+        n_embd: a.n_embd.unwrap_or(d.n_embd),
+        n_embd2: a.n_embd2.unwrap_or(d.n_embd2),
+    }
 }
 
 /// makemore.py's own `model.pt` in a work dir that has no model.mm, read as makemore.py reads it:
@@ -556,7 +563,7 @@ fn makemore_py(a: &TrainArgs, input: &Path) -> Result<Option<Model>, Failure> {
     }
     let words = read_words(input)?;
     let (vocab, kind) = (Vocab::from_words(&words)?, a.kind.unwrap_or(ModelType::Transformer));
-    Ok(Some(Model::from_makemore_py(&pt, kind, &config(a), &vocab, block_size(&words))?))
+    Ok(Some(Model::from_makemore_py(&pt, kind, &config(a, kind), &vocab, block_size(&words))?))
 }
 
 /// A model file, or the model of a work dir: a missing one says "train one first".

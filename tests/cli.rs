@@ -152,6 +152,34 @@ fn makemore_py_flags_train_save_resume_and_sample() {
     ok(&args, dir.path());
 }
 
+/// Part 5's WaveNet from the command line: the lecture's sizes by default (76,579 parameters on
+/// names), makemore.py's training, and its model file read back by --sample-only, sample, eval
+/// and --resume like any other type's.
+#[test]
+fn wavenet_trains_resumes_and_samples_like_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = names_txt();
+    let out = ok(&["-i", &names, "-o", "w", "--type", "wavenet", "--max-steps", "501"], dir.path());
+    assert!(out.stderr.contains("wavenet with 76579 parameters"), "{}", out.stderr);
+    let test_loss = number_after(&out.stdout, "test loss: ");
+    assert!((2.0..2.8).contains(&test_loss), "{test_loss}");
+    let out = ok(&["-i", &names, "-o", "w", "--sample-only"], dir.path());
+    let counted: usize =
+        out.stdout.lines().filter_map(|l| l.split(' ').next()?.parse::<usize>().ok()).sum();
+    assert_eq!(counted, 50, "{}", out.stdout);
+    let nll = number_after(&ok(&["eval", "-o", "w", "-i", &names], dir.path()).stdout, "mean nll:");
+    assert!((nll - test_loss).abs() < 0.2, "{nll} against the test loss {test_loss}");
+    let out = ok(&["-i", &names, "-o", "w", "--resume", "--max-steps", "10"], dir.path());
+    assert!(out.stderr.contains("at step 501"), "{}", out.stderr);
+    // sizes of its own: levels, embeddings, neurons per level
+    let args = ["-i", &names, "-o", "w2", "--type", "wavenet", "--n-layer", "4", "--n-embd", "8"];
+    let out = ok(&[&args[..], &["--n-embd2", "16", "--max-steps", "1"]].concat(), dir.path());
+    assert!(out.stderr.contains("wavenet with 2595 parameters"), "{}", out.stderr);
+    let r = run(&["-i", &names, "-o", "w3", "--type", "wavenet", "--n-layer", "11"], dir.path());
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("2^n_layer") && r.stderr.contains("hint"), "{}", r.stderr);
+}
+
 // ---- Bad input: one line, status 1, nothing left behind ----
 
 #[test]

@@ -9,7 +9,9 @@ timeout, a key value that differs from the lecture's Python reference (target/re
 text outputs that differ from the committed ones (lines with timings are ignored). A cell tagged
 "raises-exception" fails on purpose (notebook 00 shows mistakes): it must show an error, a panic
 or a crate error, and that is not a problem. It prints per-cell latencies: the median and
-the slowest.
+the slowest. A notebook in SHORTENED runs on fewer steps than the lecture's (part 5's five runs of
+200,000): that run is checked against the Python reference at the same steps, and the committed
+outputs, from the full runs, against the full reference committed in tests/reference/.
 
 After the notebooks, --check also runs the learner-mistakes check (alone: --check mistakes): the
 usual mistakes of a learner, in a notebook made here, must each print a short message that names
@@ -68,8 +70,10 @@ def name(path):
     return path.relative_to(NB_DIR).with_suffix('').as_posix()
 
 
-def run(path):
-    return execute(nbformat.read(path, as_version=4), path.parent)
+def run(path, full=True):
+    """Runs the notebook at `path`; a SHORTENED one on the test reference's steps unless `full`."""
+    nb = nbformat.read(path, as_version=4)
+    return execute(nb if full else shortened(name(path), nb), path.parent)
 
 
 def execute(nb, cwd):
@@ -192,7 +196,7 @@ def key_checks(path_name, nb, ref):
         expect_number(e, text, 'emma step 4: loss = ', ref['emma_losses'][-1], 1e-5, name)
         expect_strings(e, text, ref['samples_net'], name, 'samples of the trained net')
     if name.startswith('07'):
-        for kind in ['bigram', 'mlp', 'rnn', 'gru', 'bow', 'transformer']:
+        for kind in ['bigram', 'mlp', 'wavenet', 'rnn', 'gru', 'bow', 'transformer']:
             row = re.search(rf'^{kind}\s+\d+\s+(\S+)\s*$', text, re.M)
             if not row:
                 e.append(f'{name}: no row "{kind} <parameters> <test loss>" in the table')
@@ -428,8 +432,79 @@ def part4_checks(name, nb, text, _ref):
     return e
 
 
+def part5_checks(name, nb, text, _ref):
+    """Part 5 against the lecture's code run with the same seed and steps (tests/reference/part5.py):
+    the committed notebook (the lecture's 200,000 steps) against tests/reference/part5_full.json,
+    a test run (fewer steps: SHORTENED) against target/part5_reference.json, made with the same
+    steps. Losses to 1e-6 (equal to the last digit here; the margin is FLOAT_TOL's), the samples
+    name for name."""
+    name = f'part5_wavenet/{name}'
+    path = FULL_REFERENCE if steps_of(nb) == 200000 else ROOT / 'target' / 'part5_reference.json'
+    if not path.exists():
+        return [f'{name}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
+    steps = r['steps']
+    ran = [int(x) for x in re.findall(r'^(\d+) steps in', text, re.M)]
+    if ran != [steps] * len(r['runs']):
+        e.append(f'{name}: the runs trained {ran} steps, the reference {steps} each')
+    expect_strings(e, text, ['\n'.join(r['first_examples'])], name, 'the first examples')
+    expect_strings(e, text, [f"{x['params']} parameters" for x in r['runs']], name, 'parameter counts')
+    for x in r['runs']:
+        for i, loss in x['printed']:
+            expect_number(e, text, f'{i:7}/{steps:7}: ', loss, 1e-4, name)
+    for split in ('train', 'val'):
+        got = numbers_after(text, f'\n{split} ')
+        want = [x[split] for x in r['runs']]
+        if len(got) != len(want) or not all(math.isclose(g, w, abs_tol=1e-6) for g, w in zip(got, want)):
+            e.append(f'{name}: the {split} losses are {got}, the reference says {want} (to 1e-6)')
+    for run in r['runs'][2:4]:  # the bug, then the fix
+        shapes = '\n'.join(f'BatchNorm {k + 1}: running_mean {s}' for k, s in enumerate(run['running_mean_shapes']))
+        expect_strings(e, text, [shapes], name, f"{run['name']}'s running statistics")
+    expect_strings(e, text, ['\n'.join(r['runs'][-1]['samples'])], name, 'the 20 samples')
+    expect_strings(e, text, ['the loop equals the batch: true'], name, 'the convolution as a loop')
+    if sum('image/png' in mimes(c) for c in nb.cells) < 6:
+        e.append(f'{name}: fewer than 6 image/png outputs (5 loss plots and the picture of the tree)')
+    return e
+
+
 PART_CHECKS = {'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
-               'part4_backprop': part4_checks}  # folder -> its key checks
+               'part4_backprop': part4_checks, 'part5_wavenet': part5_checks}  # folder -> its key checks
+
+# ---- notebooks that tests run on fewer steps -----------------------------------------------------
+
+# A notebook whose full runs would take `make test` past its 40 minutes: its committed outputs come
+# from the lecture's steps (`make notebooks`) and are checked against the full reference committed
+# beside the Python that made it (`make reference-full`); `--check` runs it with the steps of the
+# test reference (target/part5_reference.json, `make reference`) and checks that run against it,
+# and its outputs against the committed ones up to the first cell that trains.
+SHORTENED = {'part5_wavenet/01_wavenet': 'let max_steps: usize = 200_000;'}  # name -> the line that sets the steps
+FULL_REFERENCE = ROOT / 'tests' / 'reference' / 'part5_full.json'
+TEST_REFERENCE = ROOT / 'target' / 'part5_reference.json'
+FIRST_TRAINING = 'train(&mut model'  # the source of the first cell whose outputs depend on the steps
+
+
+def steps_of(nb):
+    """The steps the notebook's hyperparameter cell sets (200000 for the lecture's)."""
+    for c in nb.cells:
+        m = re.search(r'let max_steps: usize = ([\d_]+);', c.source) if c.cell_type == 'code' else None
+        if m:
+            return int(m.group(1).replace('_', ''))
+    return None
+
+
+def shortened(path_name, nb):
+    """`nb` with the steps of the test reference, if it is a SHORTENED notebook (else as it is)."""
+    line = SHORTENED.get(path_name)
+    if line is None:
+        return nb
+    if not TEST_REFERENCE.exists():
+        sys.exit(f'{TEST_REFERENCE} is missing (hint: run `make reference`)')
+    steps = json.loads(TEST_REFERENCE.read_text())['steps']
+    cells = [c for c in nb.cells if c.cell_type == 'code' and line in c.source]
+    if len(cells) != 1:
+        sys.exit(f'{path_name}: no cell sets `{line}` (hint: keep the line, tests/notebooks.py shortens it)')
+    cells[0].source = cells[0].source.replace(line, f'let max_steps: usize = {steps};')
+    return nb
 
 
 # A decimal number in an output line: compared with a tolerance, the rest of the line exactly.
@@ -461,10 +536,13 @@ def same_text(a, b):
 
 def compare_with_committed(name, committed, fresh):
     """Text outputs of a fresh run must equal the committed ones, timing lines aside, numbers
-    to FLOAT_TOL."""
+    to FLOAT_TOL (of a SHORTENED notebook, the cells before its first training)."""
     errors = []
     a = [c for c in committed.cells if c.cell_type == 'code']
     b = [c for c in fresh.cells if c.cell_type == 'code']
+    if name in SHORTENED:
+        first = next((i for i, c in enumerate(a) if FIRST_TRAINING in c.source), len(a))
+        a, b = a[:first], b[:first]
     for i, (x, y) in enumerate(zip(a, b)):
         if not same_text(normalized(x), normalized(y)):
             errors.append(f'{name}: cell {i} output is stale; committed {normalized(x)[:5]} vs now '
@@ -485,6 +563,9 @@ MISTAKES = [
     ('missing file', 'read_words("missing.txt")?', ['missing.txt'], False),
 ]
 PANIC = 'let v: Vec<i64> = vec![]; v[3]'
+# A kernel's first cell with `?` that ends in a plot: evcxr used to show it as `Png(...)` text
+# (scripts/evcxr-config/prelude.rs says why)
+FIRST_PLOT = 'makemore::plot::line_plot(&[makemore::plot::Series::new("a", vec![0.0, 1.0], vec![0.0, 1.0])], "", "x", "y", false)?'
 
 
 def check_mistakes():
@@ -492,7 +573,7 @@ def check_mistakes():
     short message that names the problem, and the kernel and the earlier variables must survive
     them. Then problems_in must report a panicking cell, unless it is tagged raises-exception.
     Prints one line per check; returns the failures."""
-    code = ([':dep makemore = { path = "..", default-features = false }',
+    code = ([':dep makemore = { path = "..", default-features = false }', FIRST_PLOT,
              'use makemore::prelude::*;\nlet words = read_words("../data/names.txt")?;\n'
              'let vocab = Vocab::from_words(&words)?;\nlet N = count_bigrams(&words, &vocab)?;\nN.size()']
             + [c for _, c, _, _ in MISTAKES] + ['N.size()', 'vocab.len()', PANIC])
@@ -508,10 +589,11 @@ def check_mistakes():
         if not ok:
             errors.append(f'mistakes: {what}: {detail}')
 
-    setup = text_of(cells[1])
-    check('[27, 27]' in setup and not problems_in(_alone(cells[1])), 'setup', repr(setup.strip()[:80]))
+    check(mimes(cells[1]) == ['image/png'], 'the first plot is an image', repr(mimes(cells[1])))
+    setup = text_of(cells[2])
+    check('[27, 27]' in setup and not problems_in(_alone(cells[2])), 'setup', repr(setup.strip()[:80]))
     for k, (what, _, names, in_error) in enumerate(MISTAKES):
-        cell = cells[2 + k]
+        cell = cells[3 + k]
         lines = [l for l in stream_text(cell).splitlines() if l.strip()]
         shown = ' | '.join(o.get('evalue', '') for o in cell.outputs if o['output_type'] == 'error') \
             if in_error else text_of(cell)
@@ -524,13 +606,13 @@ def check_mistakes():
         if not named:
             detail += f', does not name the problem ({" or ".join(names)})'
         check(ok, what, f'{detail}: {(shown.strip().splitlines() or [""])[0][:100]!r}')
-    after = len(MISTAKES) + 2
+    after = len(MISTAKES) + 3
     check(text_of(cells[after]).strip() == '[27, 27]', 'N.size() after the mistakes', repr(text_of(cells[after]).strip()))
     check(text_of(cells[after + 1]).strip() == '27', 'vocab.len() after the mistakes',
           repr(text_of(cells[after + 1]).strip()))
     # problems_in catches a panic in an untagged cell (evcxr reports the cell as ok), and accepts
     # it in a tagged one; a tagged cell that does not fail is a problem
-    for what, cell in (('index panic', cells[-1]), ('tensor panic', cells[2])):
+    for what, cell in (('index panic', cells[-1]), ('tensor panic', cells[3])):
         found = problems_in(_alone(cell))
         check(any('panicked' in f for f in found), f'an untagged {what} is reported', repr(found[:1]))
         found = problems_in(_alone(cell, tags=[RAISES]))
@@ -576,11 +658,13 @@ def main():
     failures, failed, all_lat, t0 = [], 0, [], time.time()
     for path in paths:
         committed = nbformat.read(path, as_version=4)
-        nb, wall, lat = run(path)
+        nb, wall, lat = run(path, full=args.write)
         all_lat += lat
         errs = problems_in(nb)
         if ref is not None:
             errs += key_checks(name(path), nb, ref)
+        if name(path) in SHORTENED and not args.write:  # the committed outputs, of the full runs
+            errs += [f'committed: {e}' for e in key_checks(name(path), committed, ref) + problems_in(committed)]
         if not args.write:
             errs += compare_with_committed(name(path), committed, nb)
         slow = max(lat, default=(0, ''))

@@ -9,7 +9,7 @@ use makemore::{Error, Result};
 mod common;
 use common::{floats, makemore_reference, strings, words};
 
-/// makemore.py's types: every one but the lecture's two.
+/// The networks trained makemore.py's way: makemore.py's six and part 5's wavenet.
 fn nets() -> impl Iterator<Item = ModelType> {
     ModelType::ALL.iter().copied().filter(|k| k.is_makemore())
 }
@@ -243,7 +243,8 @@ fn makemore_py_model_pt_reads_as_the_same_network() -> Result<()> {
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let dir = std::path::PathBuf::from(r["dir"].as_str().unwrap());
-    for kind in nets() {
+    for kind in nets().filter(|&k| k != ModelType::Wavenet) {
+        // (part 5's wavenet is ours: makemore.py has no such model, so no model.pt)
         let path = dir.join(format!("{kind}.pt"));
         let model = Model::from_makemore_py(&path, kind, &cfg, &vocab, block_size(&words))?;
         let first = strings(&r[kind.name()]["words"]);
@@ -260,5 +261,76 @@ fn makemore_py_model_pt_reads_as_the_same_network() -> Result<()> {
     let not_pt = dir.join("../reference.json");
     let e = Model::from_makemore_py(&not_pt, ModelType::Mlp, &cfg, &vocab, 16).unwrap_err();
     assert!(e.to_string().contains("not a file of torch.save"), "{e}");
+    Ok(())
+}
+
+/// Part 5's WaveNet in the zoo is the lecture's net: with the same weights, its training loss on
+/// a batch of words is the lecture's `Sequential` (`makemore::layers`) on those words' examples,
+/// BatchNorm on the batch's statistics, and its running statistics move as the lecture's do.
+/// Evaluation and sampling use those running statistics, and a model file keeps them.
+#[test]
+fn wavenet_is_part_5s_net_and_keeps_its_running_statistics() -> Result<()> {
+    use makemore::layers::{
+        BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Tanh,
+    };
+    let words = words();
+    let cfg = ModelConfig::of(ModelType::Wavenet);
+    let opts = TrainOptions { batch_size: 8, ..Default::default() };
+    let mut t = Trainer::new(&words, ModelType::Wavenet, &cfg, &opts)?;
+    assert_eq!(t.model().n_params(), 76_579); // the lecture's count, n_embd 24, n_hidden 128
+                                              // the lecture's layers with the zoo model's weights
+    let p: Vec<Tensor> = t.model().parameters().into_iter().map(|(_, p)| p.detach()).collect();
+    let mut layers: Vec<Box<dyn Layer>> =
+        vec![Box::new(Embedding { weight: p[0].shallow_clone(), out: None })];
+    for level in 0..3 {
+        layers.push(Box::new(FlattenConsecutive::new(2)));
+        let weight = p[1 + 3 * level].shallow_clone();
+        layers.push(Box::new(Linear { weight, bias: None, out: None }));
+        let mut bn = BatchNorm1d::new(128);
+        (bn.gamma, bn.beta) = (p[2 + 3 * level].shallow_clone(), p[3 + 3 * level].shallow_clone());
+        layers.push(Box::new(bn));
+        layers.push(Box::new(Tanh::default()));
+    }
+    layers.push(Box::new(Linear {
+        weight: p[10].shallow_clone(),
+        bias: Some(p[11].shallow_clone()),
+        out: None,
+    }));
+    let mut lecture = Sequential::new(layers);
+    let batch = &words[..8];
+    let (xs, ys) = contexts(batch, t.model().vocab(), 8)?;
+    let want = cross_entropy(&lecture.forward(&xs)?, &ys)?.double_value(&[]);
+    let s = Sequences::new(batch, t.model().vocab(), block_size(&words))?;
+    let got = t.model().loss(s.x(), s.y())?.double_value(&[]);
+    assert!((got - want).abs() < 1e-5, "zoo {got}, lecture {want}");
+    // one step of each moved the running statistics alike: (128,) here, (1, 1, 128) there
+    let zoo = t.model().buffers();
+    assert_eq!(zoo.len(), 6, "a running mean and variance per level");
+    for ((name, a), b) in zoo.iter().zip(lecture.buffers()) {
+        assert!(a.allclose(&b.view([-1]), 1e-5, 1e-6, false), "{name}");
+    }
+    // training moves them; forward (evaluation, sampling) reads them
+    let before: Vec<Tensor> = zoo.iter().map(|(_, b)| b.copy()).collect();
+    for _ in 0..3 {
+        t.step()?;
+    }
+    let after = t.model().buffers();
+    assert!(after.iter().zip(&before).all(|((_, a), b)| !a.equal(b)), "running statistics stayed");
+    let x = Sequences::new(&words[..40], t.model().vocab(), block_size(&words))?;
+    let all = t.model().forward(x.x())?;
+    let one = t.model().forward(&x.x().narrow(0, 3, 1))?;
+    assert!(
+        one.allclose(&all.narrow(0, 3, 1), 1e-5, 1e-6, false),
+        "eval mode depends on the batch"
+    );
+    // a model file keeps them
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wavenet.mm");
+    t.save(&path)?;
+    let loaded = Checkpoint::load(&path, Device::Cpu)?.model;
+    for ((n, a), (m, b)) in loaded.buffers().iter().zip(&t.model().buffers()) {
+        assert!(n == m && a.equal(b), "{n}");
+    }
+    assert!(loaded.forward(x.x())?.equal(&all));
     Ok(())
 }

@@ -10,6 +10,7 @@
 //! | `config`      | Int64 | a network's `[n_layer, n_head, n_embd, n_embd2]`             |
 //! | `vocab`       | Int32 | the characters as Unicode code points, `.` first             |
 //! | `p.<name>`    | any   | the model's tensors: `p.counts`, `p.w`, makemore.py's names  |
+//! | `b.<name>`    | any   | its buffers: BatchNorm's running statistics (wavenet)        |
 //! | `train.*`     | any   | where training stopped, for `--resume` (see `crate::train`)  |
 //! | `checksum`    | Int64 | FNV-1a of all the above, in name order, to catch corruption  |
 //!
@@ -51,7 +52,8 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
     tensors.insert("config".into(), Tensor::from_slice(&config));
     tensors.insert("vocab".into(), Tensor::from_slice(&codes));
     let params = model.parameters().into_iter().map(|(name, t)| (format!("p.{name}"), t));
-    for (name, t) in params.chain(extra) {
+    let buffers = model.buffers().into_iter().map(|(name, t)| (format!("b.{name}"), t));
+    for (name, t) in params.chain(buffers).chain(extra) {
         tensors.insert(name, t.f_detach()?.f_to(tch::Device::Cpu)?.f_contiguous()?);
     }
     let sum = checksum(&tensors)?;
@@ -126,9 +128,9 @@ pub(crate) fn load_on(
     let vocab = read_vocab(&tensors).map_err(|e| bad(format!("its vocabulary is invalid: {e}")))?;
     let param = |name: &str| -> Result<Tensor> {
         tensors
-            .get(&format!("p.{name}"))
+            .get(name)
             .map(|t| t.shallow_clone())
-            .ok_or_else(|| bad(format!("it has no `p.{name}` tensor for its {kind} model")))
+            .ok_or_else(|| bad(format!("it has no `{name}` tensor for its {kind} model")))
     };
     let invalid = |e: Error| bad(e.to_string());
     let model = match kind {
@@ -138,11 +140,11 @@ pub(crate) fn load_on(
                 .ok_or_else(|| bad("it has no `smoothing` tensor".into()))?;
             let smoothing = smoothing.f_double_value(&[0])?;
             Model::Counts(
-                CountModel::from_counts(&param("counts")?, &vocab, smoothing).map_err(invalid)?,
+                CountModel::from_counts(&param("p.counts")?, &vocab, smoothing).map_err(invalid)?,
             )
         }
         ModelType::Neural => {
-            Model::Neural(NeuralModel::from_weights(&vocab, param("w")?).map_err(invalid)?)
+            Model::Neural(NeuralModel::from_weights(&vocab, param("p.w")?).map_err(invalid)?)
         }
         _ => {
             let c = ints("config", 4)?
@@ -154,11 +156,13 @@ pub(crate) fn load_on(
                 .map_err(|_| bad(format!("its block size {block_size} is negative")))?;
             let model = Model::checked(kind, &vocab, block, &cfg, Params::new(device, false))
                 .map_err(invalid)?;
-            for (name, mut t) in model.parameters() {
+            let params = model.parameters().into_iter().map(|(n, t)| (format!("p.{n}"), t));
+            let buffers = model.buffers().into_iter().map(|(n, t)| (format!("b.{n}"), t));
+            for (name, mut t) in params.chain(buffers) {
                 let saved = param(&name)?;
                 if saved.size() != t.size() || saved.kind() != t.kind() {
                     return Err(bad(format!(
-                        "its `p.{name}` is {:?} {:?}, its config makes {:?} {:?}",
+                        "its `{name}` is {:?} {:?}, its config makes {:?} {:?}",
                         saved.kind(),
                         saved.size(),
                         t.kind(),
@@ -170,8 +174,10 @@ pub(crate) fn load_on(
             model
         }
     };
-    let params = tensors.keys().filter(|k| k.starts_with("p.")).count();
-    if model.block_size() as i64 != block_size || params != model.parameters().len() {
+    let params = tensors.keys().filter(|k| k.starts_with("p.") || k.starts_with("b.")).count();
+    if model.block_size() as i64 != block_size
+        || params != model.parameters().len() + model.buffers().len()
+    {
         return Err(bad(format!(
             "its {params} tensors or block size {block_size} do not match its {kind} model"
         )));

@@ -12,6 +12,7 @@
 //! | `rnn`, `gru` | [`rnn`] | a hidden state carried along the word |
 //! | `bow` | [`bow`] | the average of everything before, then an MLP |
 //! | `transformer` | [`transformer`] | GPT-2's blocks of causal self-attention and MLP |
+//! | `wavenet` | [`wavenet`] | part 5's hierarchical net: characters fused two at a time, BatchNorm |
 //!
 //! A new network is one file (a struct with a `core: Core` field, `new` and `logits`, and
 //! `network!(Name);`) plus its line in `model_types!`.
@@ -43,6 +44,9 @@ macro_rules! network {
             fn parameters(&self) -> Vec<(String, tch::Tensor)> {
                 self.core.parameters()
             }
+            fn buffers(&self) -> Vec<(String, tch::Tensor)> {
+                self.core.buffers()
+            }
             fn max_len(&self) -> Option<usize> {
                 Some(self.core.block_size.saturating_sub(1)) // the longest training word
             }
@@ -61,6 +65,7 @@ mod nn;
 mod pt;
 pub mod rnn;
 pub mod transformer;
+pub mod wavenet;
 
 pub use bigram::Bigram;
 pub use bow::Bow;
@@ -69,6 +74,7 @@ pub use mlp::Mlp;
 pub use neural::NeuralModel;
 pub use rnn::Rnn;
 pub use transformer::Transformer;
+pub use wavenet::Wavenet;
 
 /// A character-level language model: the distribution of the next character after the ones so
 /// far. Row `b` of an input `x` is a word so far, starting with `.`; position `t` of the output
@@ -121,6 +127,22 @@ pub trait LanguageModel: std::fmt::Debug {
         Vec::new()
     }
 
+    /// The tensors the model keeps that training does not update by gradient, by name:
+    /// BatchNorm's running statistics. A model file holds them too.
+    fn buffers(&self) -> Vec<(String, Tensor)> {
+        Vec::new()
+    }
+
+    /// The loss training minimizes on a batch: the mean of `-log p(y[b, t])` over the positions
+    /// with `y >= 0`, in training mode (a model with BatchNorm normalizes by the batch's
+    /// statistics and updates its running ones; [`LanguageModel::forward`] uses them).
+    ///
+    /// # Errors
+    /// As [`LanguageModel::forward`].
+    fn loss(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        crate::loss::cross_entropy(&self.forward(x)?, y)
+    }
+
     /// The most characters a sampled name may have, as makemore.py caps its samples (its
     /// networks: the longest training word); `None` for no cap but `crate::sample`'s guard
     /// (the lecture's models, whose names end at their `.`).
@@ -137,11 +159,13 @@ pub struct Core {
     block_size: usize,
     cfg: ModelConfig,
     params: Vec<(String, Tensor)>,
+    buffers: Vec<(String, Tensor)>,
 }
 
 impl Core {
     fn new(vocab: &Vocab, block_size: usize, cfg: &ModelConfig, p: nn::Params) -> Core {
-        Core { vocab: vocab.clone(), block_size, cfg: *cfg, params: p.into_list() }
+        let (params, buffers) = p.into_lists();
+        Core { vocab: vocab.clone(), block_size, cfg: *cfg, params, buffers }
     }
 
     fn device(&self) -> Device {
@@ -151,6 +175,10 @@ impl Core {
     fn parameters(&self) -> Vec<(String, Tensor)> {
         let named = self.params.iter();
         named.map(|(n, t)| (n.clone(), t.shallow_clone())).collect()
+    }
+
+    fn buffers(&self) -> Vec<(String, Tensor)> {
+        self.buffers.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect()
     }
 }
 
@@ -209,8 +237,9 @@ macro_rules! model_types {
                 }
             }
 
-            /// True for makemore.py's networks, trained with AdamW on batches of words
-            /// ([`crate::train`]); false for the lecture's two.
+            /// True for the networks trained makemore.py's way, with AdamW on batches of words
+            /// ([`crate::train`]): makemore.py's six and part 5's wavenet; false for the
+            /// lecture's two.
             pub fn is_makemore(self) -> bool {
                 !matches!(self, $(ModelType::$lv)|*)
             }
@@ -291,6 +320,7 @@ model_types! {
         Gru = "gru", Rnn, "A recurrent net with gates (GRU).";
         Bow = "bow", Bow, "Bag of words: the average of everything before, then an MLP.";
         Transformer = "transformer", Transformer, "GPT-2's Transformer.";
+        Wavenet = "wavenet", Wavenet, "Part 5's WaveNet: the context fused two characters at a time, with BatchNorm.";
     }
 }
 
@@ -349,7 +379,21 @@ impl Default for ModelConfig {
     }
 }
 
+/// The most levels a wavenet may have: a context of 2^10 = 1,024 characters.
+const MAX_WAVENET_LEVELS: usize = 10;
+
 impl ModelConfig {
+    /// The sizes a model of `kind` has unless told otherwise: makemore.py's defaults, and part 5's
+    /// for `wavenet` (3 levels, so a context of 8; embeddings of 24; 128 neurons per level).
+    pub fn of(kind: ModelType) -> ModelConfig {
+        match kind {
+            ModelType::Wavenet => {
+                ModelConfig { n_layer: 3, n_embd: 24, n_embd2: 128, ..ModelConfig::default() }
+            }
+            _ => ModelConfig::default(),
+        }
+    }
+
     /// Checks the sizes a model of `kind` uses.
     ///
     /// # Errors
@@ -360,6 +404,9 @@ impl ModelConfig {
             ModelType::Transformer => {
                 &[("n_layer", self.n_layer), ("n_head", self.n_head), ("n_embd", self.n_embd)]
             }
+            ModelType::Wavenet => {
+                &[("n_layer", self.n_layer), ("n_embd", self.n_embd), ("n_embd2", self.n_embd2)]
+            }
             _ => &[("n_embd", self.n_embd), ("n_embd2", self.n_embd2)],
         };
         if let Some((name, _)) = used.iter().find(|(_, v)| *v == 0) {
@@ -369,6 +416,14 @@ impl ModelConfig {
                 "it must be at least 1",
                 "leave it out for makemore.py's default",
             ));
+        }
+        if kind == ModelType::Wavenet && self.n_layer > MAX_WAVENET_LEVELS {
+            return Err(Error::Param {
+                name: "n_layer",
+                value: self.n_layer.to_string(),
+                why: "a wavenet of n_layer levels reads 2^n_layer characters",
+                hint: format!("use at most {MAX_WAVENET_LEVELS} (part 5's: 3, a context of 8)"),
+            });
         }
         if kind == ModelType::Transformer && !self.n_embd.is_multiple_of(self.n_head) {
             return Err(Error::param(
@@ -474,6 +529,12 @@ impl LanguageModel for Model {
     }
     fn parameters(&self) -> Vec<(String, Tensor)> {
         self.as_dyn().parameters()
+    }
+    fn buffers(&self) -> Vec<(String, Tensor)> {
+        self.as_dyn().buffers()
+    }
+    fn loss(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        self.as_dyn().loss(x, y)
     }
     fn max_len(&self) -> Option<usize> {
         self.as_dyn().max_len()

@@ -12,8 +12,12 @@ pub(crate) struct Params {
     device: Device,
     random: bool,
     list: Vec<(String, Tensor)>,
+    buffers: Vec<(String, Tensor)>,
     count: i64,
 }
+
+/// Tensors by name, in the order they were made.
+pub(crate) type Named = Vec<(String, Tensor)>;
 
 /// The most parameters a network may have: 2^28 floats are 1 GiB, 4 GiB with the gradients
 /// and AdamW's two moments. The lecture's models have about 10^5.
@@ -21,12 +25,12 @@ const MAX_PARAMETERS: i64 = 1 << 28;
 
 impl Params {
     pub(crate) fn new(device: Device, random: bool) -> Params {
-        Params { device, random, list: Vec::new(), count: 0 }
+        Params { device, random, list: Vec::new(), buffers: Vec::new(), count: 0 }
     }
 
-    /// All parameters, by name.
-    pub(crate) fn into_list(self) -> Vec<(String, Tensor)> {
-        self.list
+    /// All parameters, then all buffers, by name.
+    pub(crate) fn into_lists(self) -> (Named, Named) {
+        (self.list, self.buffers)
     }
 
     fn add(&mut self, name: String, t: Tensor) -> Result<Tensor> {
@@ -67,10 +71,27 @@ impl Params {
         self.add(name, t)
     }
 
+    /// `randn(shape) * scale`: the lectures' init (`randn(fan_in, fan_out) / fan_in**0.5`).
+    pub(crate) fn randn(&mut self, name: String, shape: &[i64], scale: f64) -> Result<Tensor> {
+        let mut t = self.empty(shape)?;
+        if self.random {
+            let _ = t.f_normal_(0.0, 1.0)?.f_mul_scalar_(scale)?;
+        }
+        self.add(name, t)
+    }
+
     /// A constant: zeros or ones (no draw).
     pub(crate) fn constant(&mut self, name: String, shape: &[i64], value: f64) -> Result<Tensor> {
         let t = self.empty(shape)?.f_fill_(value)?;
         self.add(name, t)
+    }
+
+    /// A buffer: a constant that training does not update by gradient (BatchNorm's running
+    /// statistics), saved with the model.
+    pub(crate) fn buffer(&mut self, name: String, shape: &[i64], value: f64) -> Result<Tensor> {
+        let t = self.empty(shape)?.f_fill_(value)?.f_to(self.device)?;
+        self.buffers.push((name, t.shallow_clone()));
+        Ok(t)
     }
 }
 
@@ -144,6 +165,50 @@ impl LayerNorm {
     pub(crate) fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let dim = self.w.size()[0];
         Ok(x.f_layer_norm([dim], Some(&self.w), Some(&self.b), 1e-5, true)?)
+    }
+}
+
+/// The lecture's `BatchNorm1d` (part 5's, fixed for 3-D inputs): in training, each channel
+/// normalized by the batch's mean and unbiased variance (over every dimension but the last) and
+/// its running statistics moved a tenth of the way to them; otherwise by the running statistics.
+#[derive(Debug)]
+pub(crate) struct BatchNorm {
+    gamma: Tensor,
+    beta: Tensor,
+    running_mean: Tensor,
+    running_var: Tensor,
+}
+
+impl BatchNorm {
+    pub(crate) fn new(p: &mut Params, name: &str, dim: i64) -> Result<BatchNorm> {
+        Ok(BatchNorm {
+            gamma: p.constant(format!("{name}.weight"), &[dim], 1.0)?,
+            beta: p.constant(format!("{name}.bias"), &[dim], 0.0)?,
+            running_mean: p.buffer(format!("{name}.running_mean"), &[dim], 0.0)?,
+            running_var: p.buffer(format!("{name}.running_var"), &[dim], 1.0)?,
+        })
+    }
+
+    pub(crate) fn forward(&self, x: &Tensor, training: bool) -> Result<Tensor> {
+        let (mean, var) = match training {
+            true => {
+                let dims: Vec<i64> = (0..x.dim() as i64 - 1).collect();
+                let (mean, var) = (
+                    x.f_mean_dim(&dims[..], false, Kind::Float)?,
+                    x.f_var_dim(&dims[..], true, false)?,
+                );
+                tch::no_grad(|| -> Result<()> {
+                    for (run, batch) in [(&self.running_mean, &mean), (&self.running_var, &var)] {
+                        let _ = run.shallow_clone().f_lerp_(batch, 0.1)?; // 0.9 run + 0.1 batch
+                    }
+                    Ok(())
+                })?;
+                (mean, var)
+            }
+            false => (self.running_mean.shallow_clone(), self.running_var.shallow_clone()),
+        };
+        let xhat = x.f_sub(&mean)?.f_div(&var.f_add_scalar(1e-5)?.f_sqrt()?)?;
+        Ok(xhat.f_mul(&self.gamma)?.f_add(&self.beta)?)
     }
 }
 

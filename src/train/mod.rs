@@ -11,7 +11,6 @@ use tch::{Device, Kind, Tensor};
 use crate::data::{block_size, permutation, Dataset, Sequences, Split, Vocab};
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, nll};
-use crate::loss::cross_entropy;
 use crate::model::methods::TrainConfig;
 use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
 use crate::rng::{with_torch_seed, TorchGenerator};
@@ -298,7 +297,7 @@ impl Trainer {
         let index: Vec<i64> =
             (0..self.opts.batch_size).map(|_| i64::from(self.batches.random() % n)).collect();
         let (x, y) = self.train.batch(&index, self.opts.device)?;
-        let loss = cross_entropy(&self.model.forward(&x)?, &y)?;
+        let loss = self.model.loss(&x, &y)?;
         for (_, p) in &mut self.params {
             p.zero_grad();
         }
@@ -365,6 +364,9 @@ impl Trainer {
         }
         for ((_, p), (_, w)) in self.params.iter_mut().zip(&theirs) {
             tch::no_grad(|| p.f_copy_(w))?;
+        }
+        for ((_, b), (_, w)) in self.model.buffers().iter_mut().zip(&from.buffers()) {
+            tch::no_grad(|| b.f_copy_(w))?;
         }
         Ok(())
     }

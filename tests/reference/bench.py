@@ -6,6 +6,7 @@
     python tests/reference/bench.py data/names.txt --rss                # one training: peak RSS
     python tests/reference/bench.py data/names.txt REPS --part3         # part 3's loops alone
     python tests/reference/bench.py data/names.txt REPS --part4         # part 4's loop alone
+    python tests/reference/bench.py data/names.txt REPS --part5         # part 5's loop alone
 
 Each line is `py<TAB>operation<TAB>median seconds<TAB>result`, where the result is the final loss
 (or a digest of the sampled names) that the Rust side must reproduce.
@@ -88,6 +89,7 @@ def main(path, reps):
 
     # (11) part 4: exercise 4's loop, the manual backward pass
     part4(path, reps)
+    part5(path, reps)
 
 
 def train(words, stoi, reps, op):
@@ -147,6 +149,29 @@ def part4(path, reps):
     line('manual', statistics.median(r['seconds'] for r in runs), f"{runs[-1]['last']:.9f}")
 
 
+WAVENET_CLI_STEPS = 2000  # steps of the CLI's wavenet row, and of the lecture's loop beside it
+
+
+def part5(path, reps):
+    """Part 5's loop (tests/reference/part5.py, the lecture's code): the scaled-up hierarchical net
+    (76,579 parameters) from torch.manual_seed(42), MLP_STEPS steps, and WAVENET_CLI_STEPS for
+    the CLI's row; the loop alone timed."""
+    import random
+    import part5 as P5
+    words = L.read_words(path)
+    stoi, _ = L.build_vocab(words)
+    random.seed(42)
+    random.shuffle(words)
+    Xtr, Ytr = P5.build_dataset(words[:int(0.8 * len(words))], stoi, 8)
+    for op, steps in (('wavenet', MLP_STEPS), ('wavenet_cli', WAVENET_CLI_STEPS)):
+        def run():
+            torch.manual_seed(42)
+            model, parameters = P5.make_model(*P5.RUNS[-1][1:])
+            return P5.train(model, parameters, Xtr, Ytr, steps)[1]
+        s, loss = timed(reps, run)
+        line(op, s, f'{loss:.9f}')
+
+
 def rss(path):
     """One 100-step training and nothing else, in its own process: its peak RSS."""
     words = L.read_words(path)
@@ -167,6 +192,8 @@ if __name__ == '__main__':
         part3(sys.argv[1], int(sys.argv[2]))
     elif '--part4' in sys.argv:  # part 4's loop alone
         part4(sys.argv[1], int(sys.argv[2]))
+    elif '--part5' in sys.argv:  # part 5's loop alone
+        part5(sys.argv[1], int(sys.argv[2]))
     elif '--one-thread' in sys.argv:
         torch.set_num_threads(1)
         words = L.read_words(sys.argv[1])

@@ -1,0 +1,127 @@
+//! Part 5's WaveNet ("Building makemore Part 5: Building a WaveNet"): each position reads the
+//! last `2^n_layer` characters (`.` before the word starts), embeds them, then fuses them two at
+//! a time in `n_layer` levels (the lecture's `FlattenConsecutive(2)`, a linear layer without
+//! bias, BatchNorm, `tanh`), then reads out the logits: a dilated causal convolution. Its init is
+//! the lecture's: weights `randn / sqrt(fan_in)`, the last layer's scaled by 0.1.
+//!
+//! BatchNorm makes training differ from use: [`LanguageModel::loss`] normalizes by the batch's
+//! statistics (over the examples of the batch's words, padding left out) and updates the running
+//! ones; [`LanguageModel::forward`], which evaluation and sampling call, uses the running ones.
+
+use tch::{Kind, Tensor};
+
+use super::nn::{BatchNorm, Embedding, Params};
+use super::{Core, LanguageModel, ModelConfig, ModelType};
+use crate::data::Vocab;
+use crate::error::Result;
+
+/// One level: two neighbours' vectors side by side, a linear layer, BatchNorm, `tanh`.
+#[derive(Debug)]
+struct Level {
+    /// `(2 * fan_in, n_embd2)`, the lecture's layout (`x @ weight`).
+    weight: Tensor,
+    bn: BatchNorm,
+}
+
+/// Part 5's hierarchical net.
+#[derive(Debug)]
+pub struct Wavenet {
+    /// The vocabulary, block size, sizes, parameters and BatchNorm's running statistics.
+    pub(super) core: Core,
+    wte: Embedding,
+    levels: Vec<Level>,
+    head_weight: Tensor,
+    head_bias: Tensor,
+}
+
+impl Wavenet {
+    pub(crate) fn new(
+        _kind: ModelType,
+        vocab: &Vocab,
+        block_size: usize,
+        cfg: &ModelConfig,
+        mut p: Params,
+    ) -> Result<Wavenet> {
+        let (v, e, h) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_embd2 as i64);
+        let wte = Embedding::new(&mut p, "wte", v, e)?;
+        let mut levels = Vec::with_capacity(cfg.n_layer);
+        let mut fan_in = 2 * e;
+        for i in 0..cfg.n_layer {
+            let scale = 1.0 / (fan_in as f64).sqrt();
+            let weight = p.randn(format!("levels.{i}.weight"), &[fan_in, h], scale)?;
+            levels
+                .push(Level { weight, bn: BatchNorm::new(&mut p, &format!("levels.{i}.bn"), h)? });
+            fan_in = 2 * h;
+        }
+        let scale = 0.1 / (h as f64).sqrt(); // the last layer less confident
+        let head_weight = p.randn("head.weight".into(), &[h, v], scale)?;
+        let head_bias = p.constant("head.bias".into(), &[v], 0.0)?;
+        let core = Core::new(vocab, block_size, cfg, p);
+        Ok(Wavenet { core, wte, levels, head_weight, head_bias })
+    }
+
+    /// The characters each position reads: `2^n_layer`.
+    pub fn context(&self) -> usize {
+        1 << self.levels.len()
+    }
+
+    /// The window of each position, oldest first, `.` before the start: `(B, T)` → `(B, T, context)`.
+    fn windows(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, _) = x.size2()?;
+        let c = self.context() as i64;
+        let dots = Tensor::f_zeros([b, c - 1], (Kind::Int64, x.device()))?;
+        Ok(Tensor::f_cat(&[&dots, x], 1)?.f_unfold(1, c, 1)?)
+    }
+
+    /// The net on windows `(N, context)` → logits `(N, V)`.
+    fn net(&self, windows: &Tensor, training: bool) -> Result<Tensor> {
+        let mut h = self.wte.forward(windows)?; // (N, context, n_embd)
+        for level in &self.levels {
+            let (n, t, c) = h.size3()?;
+            h = h.f_reshape([n, t / 2, 2 * c])?; // FlattenConsecutive(2)
+            h = level.bn.forward(&h.f_matmul(&level.weight)?, training)?.f_tanh()?;
+        }
+        Ok(h.f_squeeze_dim(1)?.f_matmul(&self.head_weight)?.f_add(&self.head_bias)?)
+    }
+
+    /// The logits after every prefix, BatchNorm on its running statistics: `(B, T)` → `(B, T, V)`.
+    fn logits(&self, x: &Tensor) -> Result<Tensor> {
+        let (b, t) = x.size2()?;
+        let w = self.windows(x)?.f_reshape([b * t, -1])?;
+        Ok(self.net(&w, false)?.f_reshape([b, t, -1])?)
+    }
+}
+
+impl LanguageModel for Wavenet {
+    fn vocab(&self) -> &Vocab {
+        &self.core.vocab
+    }
+    fn block_size(&self) -> usize {
+        self.core.block_size
+    }
+    fn device(&self) -> tch::Device {
+        self.core.device()
+    }
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.logits(x)
+    }
+    fn parameters(&self) -> Vec<(String, Tensor)> {
+        self.core.parameters()
+    }
+    fn buffers(&self) -> Vec<(String, Tensor)> {
+        self.core.buffers()
+    }
+    fn max_len(&self) -> Option<usize> {
+        Some(self.core.block_size.saturating_sub(1)) // the longest training word
+    }
+
+    /// The batch's examples (every position of its words with a target: the lecture's examples),
+    /// BatchNorm on their statistics.
+    fn loss(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        let c = self.context() as i64;
+        let y = y.f_reshape([-1])?;
+        let keep = y.f_ge(0)?.f_nonzero()?.f_squeeze_dim(1)?;
+        let w = self.windows(x)?.f_reshape([-1, c])?.f_index_select(0, &keep)?;
+        crate::loss::cross_entropy(&self.net(&w, true)?, &y.f_index_select(0, &keep)?)
+    }
+}
