@@ -10,9 +10,10 @@ PORT ?= 8888
 setup:
 	@bash scripts/setup.sh
 
-## data: fetch data/names.txt and check its sha256
+## data: fetch data/names.txt and data/tinyshakespeare.txt and check their sha256
 data:
 	@bash data/fetch.sh
+	@bash data/fetch.sh tinyshakespeare.txt
 
 ## lab: JupyterLab on notebooks/ with the "Rust (makemore)" kernel, on 127.0.0.1, token auth on;
 ##   opens notebooks/00_* (else 01_*) and prints the URL with its token in a box
@@ -24,7 +25,7 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json
+reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
@@ -47,10 +48,21 @@ target/part5_reference.json: tests/reference/part5.py tests/reference/part2.py d
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt ../../$@ --steps $(PART5_TEST_STEPS)
 
-## reference-full: part 5's runs at the lecture's 200,000 steps -> tests/reference/part5_full.json
-##   (committed: what the committed notebook's outputs are checked against)
-reference-full: setup
+## reference-full: part 5's runs at the lecture's 200,000 steps -> tests/reference/part5_full.json,
+##   the GPT lecture's at its 5,000 -> tests/reference/gpt_full.json (committed: what the committed
+##   notebooks' outputs are checked against)
+reference-full: setup data/tinyshakespeare.txt
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt part5_full.json
+	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt tests/reference/gpt_full.json
+
+# the GPT lecture's chapter 4 trains six models 5,000 steps each (~10 min of Python): tests run
+# them (and the notebook) at GPT_TEST_STEPS; the full run's values are committed (reference-full)
+GPT_TEST_STEPS := 100
+target/gpt_reference.json: tests/reference/gpt.py data/tinyshakespeare.txt requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt $@ --steps $(GPT_TEST_STEPS)
+data/tinyshakespeare.txt: data/tinyshakespeare.txt.sha256
+	@bash data/fetch.sh tinyshakespeare.txt
 
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# Puts a file of github.com/karpathy/makemore (MIT) into data/ and checks its sha256:
-#   bash data/fetch.sh               names.txt, the 32,033 names (`make data`)
-#   bash data/fetch.sh makemore.py   makemore.py at commit 988aa59, the peer `make reference` and
-#                                    `make bench` run beside the crate (never committed)
-# Sources, in order: $MAKEMORE_NAMES (or $MAKEMORE_PY), ../shared/ (names.txt, or
-# reference/makemore.py), the same places beside the repository this one was cloned from when
-# that is a local folder, a download.
+# Puts a data file into data/ and checks its sha256 (never committed):
+#   bash data/fetch.sh                       names.txt, the 32,033 names of github.com/karpathy/makemore
+#   bash data/fetch.sh tinyshakespeare.txt   the GPT lecture's text, data/tinyshakespeare/input.txt
+#                                            of github.com/karpathy/char-rnn (1,115,394 characters)
+#   bash data/fetch.sh makemore.py           makemore.py at commit 988aa59, the peer `make reference`
+#                                            and `make bench` run beside the crate
+# `make data` fetches the first two. Sources, in order: $MAKEMORE_NAMES ($MAKEMORE_TEXT,
+# $MAKEMORE_PY), ../shared/ (names.txt, tinyshakespeare.txt, reference/makemore.py), the same
+# places beside the repository this one was cloned from when that is a local folder, a download.
 # Hashing is scripts/sha256.py (python3), not sha256sum: macOS has no GNU coreutils.
 set -euo pipefail
 cd "$(dirname "$0")"
 file="${1:-names.txt}"
 case "$file" in
   names.txt) var=MAKEMORE_NAMES; shared=names.txt ;;
+  tinyshakespeare.txt) var=MAKEMORE_TEXT; shared=tinyshakespeare.txt ;;
   makemore.py) var=MAKEMORE_PY; shared=reference/makemore.py ;;
-  *) echo "error: fetch.sh fetches names.txt or makemore.py, not $file" >&2; exit 2 ;;
+  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt or makemore.py, not $file" >&2; exit 2 ;;
 esac
 URL="https://raw.githubusercontent.com/karpathy/makemore/master/$file"
+if [ "$file" = tinyshakespeare.txt ]; then
+  URL="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+fi
 want=$(cut -d' ' -f1 "$file.sha256")
 SHA256="$(pwd)/../scripts/sha256.py"
 
@@ -48,7 +54,7 @@ else
   fi
 fi
 if ! check "$tmp"; then
-  echo "error: $file from $src has sha256 $(sha256 "$tmp"), expected $want (hint: the file is partial or a different version; fetch github.com/karpathy/makemore's $file and set $var to it)" >&2
+  echo "error: $file from $src has sha256 $(sha256 "$tmp"), expected $want (hint: the file is partial or a different version; download $URL and set $var to it)" >&2
   exit 1
 fi
 mv "$tmp" "$file"

@@ -9,6 +9,7 @@
 //! cargo run --release --example bench -- data/names.txt REPS --part3  # part 3's loops alone
 //! cargo run --release --example bench -- data/names.txt REPS --part4  # part 4's, and autograd's
 //! cargo run --release --example bench -- data/names.txt REPS --part5  # part 5's loop alone
+//! cargo run --release --example bench -- data/tinyshakespeare.txt REPS --gpt  # the GPT lecture's
 //! ```
 //!
 //! Each line is `rs<TAB>operation<TAB>median seconds<TAB>result`; the result is the final loss, or
@@ -105,6 +106,9 @@ fn train(
 fn main() -> makemore::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let path = args.get(1).map_or("data/names.txt", String::as_str);
+    if args.iter().any(|a| a == "--gpt") {
+        return gpt(path, args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5));
+    }
     let words = read_words(path)?;
     let vocab = Vocab::from_words(&words)?;
 
@@ -443,3 +447,48 @@ fn backprop(xtr: &Tensor, ytr: &Tensor, manual: bool) -> makemore::Result<f64> {
     }
     Ok(last)
 }
+
+/// (14), (15) the GPT lecture: its final small model (batch 16, block 32, 209,729 parameters)
+/// GPT_STEPS steps, and gpt.py's (batch 64, block 256, dropout 0.2, 10,788,929 parameters)
+/// GPT_BIG_STEPS steps: the zoo's `gpt` (the same weights from `manual_seed(1337)`, fused
+/// attention), the lecture's batches and AdamW, no evaluation; the last loss.
+fn gpt(path: &str, reps: usize) -> makemore::Result<()> {
+    use makemore::{AdamW, LanguageModel, Model, ModelConfig, ModelType};
+    let text = makemore::read_text(path)?;
+    let vocab = Vocab::from_text(&text)?;
+    let data = Tensor::from_slice(&vocab.encode_text(&text)?);
+    let train = data.narrow(0, 0, (0.9 * data.size()[0] as f64) as i64);
+    for (op, batch, block, n_embd, n_head, n_layer, dropout, lr, steps) in [
+        ("gpt_small", 16, 32, 64, 4, 4, 0.0, 1e-3, GPT_STEPS),
+        ("gpt_big", 64, 256, 384, 6, 6, 0.2, 3e-4, GPT_BIG_STEPS),
+    ] {
+        let cfg = ModelConfig { n_embd, n_head, n_layer, dropout, ..ModelConfig::default() };
+        let setup = || {
+            manual_seed(1337);
+            let model = Model::new(ModelType::Gpt, &vocab, block as usize, &cfg, Device::Cpu)?;
+            let optimizer = AdamW::new(&model.parameters(), lr)?;
+            Ok((model, optimizer))
+        };
+        let (s, loss) = timed(reps, setup, |(model, mut optimizer)| {
+            let mut last = 0.0;
+            for _ in 0..steps {
+                let ix =
+                    Tensor::randint(train.size()[0] - block, [batch], (Kind::Int64, Device::Cpu));
+                let ix = ix.unsqueeze(1) + Tensor::arange(block, (Kind::Int64, Device::Cpu));
+                let (x, y) = (train.take(&ix), train.take(&(ix + 1)));
+                let loss = model.loss(&x, &y)?;
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step()?;
+                last = loss.double_value(&[]);
+            }
+            Ok(last)
+        })?;
+        line(op, s, format!("{loss:.9}"));
+    }
+    Ok(())
+}
+
+/// Steps of the GPT lecture's small model, and of gpt.py's 10.8 M model (bench.py's).
+const GPT_STEPS: usize = 500;
+const GPT_BIG_STEPS: usize = 20;

@@ -2,7 +2,8 @@
 # `make bench`, two tables, each side by side in the same run, on the same data and libtorch:
 #  1. the lecture's Python (tests/reference/bench.py, importing lecture.py and part2.py) against the crate
 #     (examples/bench.rs) and the CLI, REPS runs each (medians): Python time, Rust time,
-#     Python/Rust, and the result of both. Exits 1 if a loss differs by more than 1e-5 or the
+#     Python/Rust, and the result of both. Exits 1 if a loss differs by more than 1e-5 (the GPT
+#     lecture's small model, fused attention against explicit: 1e-2) or the
 #     sampled names differ.
 #  2. makemore.py against the `makemore` binary, every model type, STEPS steps at makemore.py's
 #     defaults (tests/reference/bench_makemore.py): ms per step, whole process, test loss, peak
@@ -50,20 +51,31 @@ for _ in range(reps):
 loss = float(run.stdout.split('final loss:')[1])
 print(f'rs\tcli_neural\t{statistics.median(times):.9f}\t{loss:.9f}')
 PY
-WAVENET_STEPS="$("$PY" -c 'import sys; sys.path.insert(0, "tests/reference"); import bench; print(bench.WAVENET_CLI_STEPS)')"
-echo "bench: the CLI's wavenet, $WAVENET_STEPS steps as a whole process: makemore train --type wavenet"
-"$PY" - "$CLI" "$DATA" "$REPS" "$OUT" "$WAVENET_STEPS" >> "$OUT/rs.tsv" <<'PY'
+# cli_process OP ARGS...: `makemore ARGS` as a whole process, REPS times; its median and last test loss
+cli_process() {
+  "$PY" - "$CLI" "$REPS" "$@" >> "$OUT/rs.tsv" <<'PY'
 import re, statistics, subprocess, sys, time
-cli, data, reps, out, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+cli, reps, op, args = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 times = []
 for _ in range(reps):
     t = time.perf_counter()
-    run = subprocess.run([cli, 'train', '--input', data, '--type', 'wavenet', '--max-steps', steps,
-                          '--out', f'{out}/w.mm', '--overwrite'], capture_output=True, text=True, check=True)
+    run = subprocess.run([cli, *args, '--overwrite'], capture_output=True, text=True, check=True)
     times.append(time.perf_counter() - t)
 loss = float(re.findall(r'test loss:? ([\d.]+)', run.stdout + run.stderr)[-1])
-print(f'rs\tcli_wavenet\t{statistics.median(times):.9f}\t{loss:.9f}')
+print(f'rs\t{op}\t{statistics.median(times):.9f}\t{loss:.9f}')
 PY
+}
+WAVENET_STEPS="$("$PY" -c 'import sys; sys.path.insert(0, "tests/reference"); import bench; print(bench.WAVENET_CLI_STEPS)')"
+echo "bench: the CLI's wavenet, $WAVENET_STEPS steps as a whole process: makemore train --type wavenet"
+cli_process cli_wavenet train --input "$DATA" --type wavenet --max-steps "$WAVENET_STEPS" --out "$OUT/w.mm"
+TEXT="$ROOT/data/tinyshakespeare.txt"
+bash data/fetch.sh tinyshakespeare.txt
+echo "bench: the GPT lecture's loops on tiny Shakespeare, Python then Rust ($REPS runs each; the 10.8 M model's 20 steps take a while)"
+(cd tests/reference && "$PY" bench.py "$TEXT" "$REPS" --gpt) >> "$OUT/py.tsv"
+"$BIN" "$TEXT" "$REPS" --gpt >> "$OUT/rs.tsv"
+GPT_STEPS="$("$PY" -c 'import sys; sys.path.insert(0, "tests/reference"); import bench; print(bench.GPT_STEPS)')"
+echo "bench: the CLI's GPT, $GPT_STEPS steps as a whole process: makemore --text (losses once, on one batch)"
+cli_process cli_gpt --text "$TEXT" --max-steps "$GPT_STEPS" --eval-every 100000 --eval-batches 1 --out "$OUT/g.mm"
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
@@ -102,6 +114,9 @@ ROWS = [
     ("11. part 4's manual backward, 10,000 steps", 'manual', 'manual', 2, 'loss'),
     ("12. part 5's WaveNet (76,579), 10,000 steps", 'wavenet', 'wavenet', 2, 'loss'),
     ('13. CLI train --type wavenet, process', 'wavenet_cli', 'cli_wavenet', None, 'other'),
+    ("14. GPT lecture's small model (209,729), 500 steps", 'gpt_small', 'gpt_small', 1.5, 'near'),
+    ("15. gpt.py's model (10.8 M), 20 steps on the CPU", 'gpt_big', 'gpt_big', 1, 'other'),
+    ('16. CLI --text, the small model, process', 'gpt_small', 'cli_gpt', 1.5, 'other'),
     ('4. one-hot, both on 1 thread', 'train_1t', 'train_onehot_1t', None, 'loss'),
 ]
 
@@ -118,6 +133,10 @@ for label, pop, rop, target, kind in ROWS:
     ratio = ps / rsec
     if kind == 'other':  # another training: its own result, nothing to compare
         ok, shown = True, 'n/a'
+    elif kind == 'near':  # fused attention against the lecture's: float rounding drifts a little
+        diff = abs(float(rr) - float(pr))
+        ok = diff <= 1e-2
+        shown = dshow(diff)
     elif kind == 'loss':
         ref = py['nll_f64'][1] if pop == 'nll' else pr  # NLL: the lecture's loop in float64
         diff = abs(float(rr) - float(ref))

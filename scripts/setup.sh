@@ -2,7 +2,7 @@
 # One-command environment for makemore (run by `make setup`; `lab`, `notebooks`, `test` and
 # `bench` depend on it). Idempotent: every step checks first and skips what is already done.
 #   1. prerequisites   2+3. .venv with pinned torch + JupyterLab, and evcxr_jupyter 0.22.0, at once
-#   4. data/names.txt (sha256-checked)   5. the project kernel "Rust (makemore)"   6. pre-warm
+#   4. data/names.txt and tinyshakespeare.txt (sha256-checked)   5. the project kernel "Rust (makemore)"   6. pre-warm
 # Needs bash (3.2 is enough), python3, cargo and a C++ compiler, nothing from GNU coreutils or
 # util-linux: hashing is scripts/sha256.py, the kernel's lock and library path are
 # scripts/kernel.py, so it runs on macOS as on Linux (tests/portable.py runs it without them).
@@ -108,6 +108,7 @@ fi
 
 # 4. The data.
 bash data/fetch.sh
+bash data/fetch.sh tinyshakespeare.txt
 
 # 5. The project kernel, installed into .venv (not the user's kernels). Its build dir is keyed
 #    by everything that would make an old build stale. Its command is scripts/kernel.py, run by

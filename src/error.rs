@@ -17,6 +17,9 @@ pub enum Error {
     /// The input is not valid UTF-8.
     #[error("{path}: line {line} is not valid UTF-8 (hint: save the file as UTF-8 text, one word per line)")]
     Utf8 { path: PathBuf, line: usize },
+    /// A text to train on that is not one: empty, binary, not UTF-8.
+    #[error("{}: {why} (hint: {hint})", .path.display())]
+    Text { path: PathBuf, why: String, hint: &'static str },
     /// The word list holds no words.
     #[error("{what} holds no words (hint: give it a text file with one word per line)")]
     NoWords { what: String },

@@ -2,7 +2,7 @@
 //! character (`04_loss_and_smoothing`), for every model, and makemore.py's evaluation on a
 //! held-out set.
 
-use tch::Kind;
+use tch::{Kind, Tensor};
 
 use crate::data::{block_size, Sequences};
 use crate::error::{Error, Result};
@@ -32,6 +32,42 @@ pub fn evaluate(model: &dyn LanguageModel, data: &Sequences) -> Result<f64> {
     let mut total = Total::default();
     total.add(model, data)?;
     total.mean()
+}
+
+/// The mean negative log likelihood per character of `text` under a model of a text: the text
+/// cut into consecutive windows of the model's block size, each character after the first
+/// predicted from the ones before it in its window.
+///
+/// # Errors
+/// [`Error::UnknownChar`] for a character outside the model's vocabulary; [`Error::NoWords`]
+/// for a text of one character (nothing to predict); as [`LanguageModel::forward`].
+pub fn text_nll(model: &dyn LanguageModel, text: &str) -> Result<f64> {
+    let ids = model.vocab().encode_text(text)?;
+    let block = model.block_size().max(1);
+    let (mut sum, mut count) = (0.0, 0i64);
+    tch::no_grad(|| -> Result<()> {
+        // windows of block + 1 characters that overlap by one: every character but the first is a target
+        for window in ids.windows(block + 1).step_by(block).chain(last_window(&ids, block)) {
+            let x = Tensor::from_slice(&window[..window.len() - 1])
+                .f_unsqueeze(0)?
+                .f_to(model.device())?;
+            let y = Tensor::from_slice(&window[1..]).f_unsqueeze(0)?.f_to(model.device())?;
+            sum += model.log_likelihood(&x, &y)?.f_sum(Kind::Double)?.f_double_value(&[])?;
+            count += window.len() as i64 - 1;
+        }
+        Ok(())
+    })?;
+    if count == 0 {
+        return Err(Error::NoWords { what: "the text (one character: nothing to predict)".into() });
+    }
+    Ok(-sum / count as f64)
+}
+
+/// The characters after the last whole window of [`text_nll`], with the one before them.
+fn last_window(ids: &[i64], block: usize) -> Option<&[i64]> {
+    let whole = ids.len().saturating_sub(1) / block; // windows of block targets
+    let rest = &ids[(whole * block).min(ids.len())..];
+    (rest.len() > 1).then_some(rest)
 }
 
 /// The sum of the log-likelihoods of some targets, and how many there were.
@@ -75,6 +111,23 @@ mod tests {
 
     fn words(ws: &[&str]) -> Vec<String> {
         ws.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn text_nll_predicts_every_character_but_the_first_once() {
+        use crate::model::{Model, ModelConfig, ModelType};
+        let text = "abcab\ncab";
+        let v = Vocab::from_text(text).unwrap();
+        // makemore.py's bigram starts from zeros: every character has p = 1/4
+        let m = Model::new(ModelType::Bigram, &v, 3, &ModelConfig::default(), tch::Device::Cpu)
+            .unwrap();
+        for text in [text, "ab", "abc", "abcd\n"] {
+            let text = &text.replace('d', "a");
+            assert!((text_nll(&m, text).unwrap() - 4f64.ln()).abs() < 1e-6, "{text}");
+        }
+        assert_eq!(last_window(&[1, 2, 3, 4, 5, 6, 7], 3), None);
+        assert_eq!(last_window(&[1, 2, 3, 4, 5, 6, 7, 8], 3), Some(&[7, 8][..]));
+        assert!(text_nll(&m, "a").is_err() && text_nll(&m, "az").is_err());
     }
 
     #[test]

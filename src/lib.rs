@@ -6,9 +6,10 @@
 //! in `notebooks/` walk through the lecture with it.
 //!
 //! The modules follow the lecture, each using only the ones before it: [`data`] (words →
-//! vocabulary → examples), [`loss`] (the loss formulas on tensors), [`layers`] (part 3's
+//! vocabulary → examples, or a text as one stream), [`loss`] (the loss formulas on tensors), [`layers`] (part 3's
 //! `Linear`, `BatchNorm1d`, `Tanh`), [`model`] (the count model,
-//! the one-layer net, makemore.py's networks, and the interface every model implements),
+//! the one-layer net, makemore.py's networks, part 5's WaveNet, the GPT lecture's Transformer,
+//! and the interface every model implements; [`nn`]: `torch.nn`'s layers they are made of),
 //! [`eval`] (the loss of a model on words), [`sample`] (drawing names), [`plot`] (heatmaps and
 //! curves and histograms, inline in a notebook), [`train`] (makemore.py's training and its whole loop).
 //! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
@@ -31,6 +32,7 @@ pub mod io;
 pub mod layers;
 pub mod loss;
 pub mod model;
+pub use model::nn;
 pub mod plot;
 mod rng;
 pub mod sample;
@@ -48,10 +50,11 @@ pub use tch;
 /// module names, so none can hide a variable of the same name.
 pub mod prelude {
     pub use crate::data::{
-        block_size, contexts, parse_words, read_words, Dataset, Sequences, Split, Vocab, BOUNDARY,
+        block_size, contexts, parse_words, read_text, read_words, Dataset, Sequences, Split, Vocab,
+        BOUNDARY,
     };
     pub use crate::error::{Error, Result};
-    pub use crate::eval::{evaluate, nll};
+    pub use crate::eval::{evaluate, nll, text_nll};
     pub use crate::loss::{cross_entropy, lookup, mean_nll, pick};
     pub use crate::model::counts::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts};
     pub use crate::model::methods::{Method, TrainConfig};
@@ -62,7 +65,7 @@ pub mod prelude {
     pub use crate::rng::with_torch_seed;
     pub use crate::sample::{sample, Grouped, Sampling};
     pub use crate::train::{
-        Checkpoint, Event, Losses, RunOptions, RunSummary, TrainOptions, Trainer,
+        AdamW, Checkpoint, Event, Losses, RunOptions, RunSummary, TrainOptions, Trainer,
     };
     pub use crate::SEED;
     pub use tch::{manual_seed, no_grad, Device, IndexOp, Kind, Tensor};

@@ -1,5 +1,6 @@
-//! makemore: give it words, one per line, it makes more like them. The command line asks; the
-//! library does the work (`Trainer::run` is makemore.py's training loop).
+//! makemore: give it words, one per line, it makes more like them; or a text, and it writes more
+//! of it. The command line asks; the library does the work (`Trainer::run` is makemore.py's
+//! training loop, `Trainer::on_text` the GPT lecture's start).
 //!
 //! ```text
 //! makemore -i data/names.txt -o out                 # makemore.py's way: a Transformer, until Ctrl-C
@@ -8,6 +9,8 @@
 //! makemore sample --input data/names.txt -n 5       # the lecture: cexze, momasurailezitynn, ...
 //! makemore train --input data/names.txt --model neural --out names.mm
 //! makemore eval --model names.mm --input data/names.txt
+//! makemore --text data/tinyshakespeare.txt -o shakespeare --max-steps 5000   # the GPT lecture's model
+//! makemore sample -o shakespeare -n 500                                       # 500 characters of it
 //! ```
 //!
 //! Errors print one line, `error: ... (hint: ...)`, and exit with status 1; a mistyped command
@@ -29,7 +32,8 @@ use makemore::train::{fit_lecture, parse_device};
 
 /// Give it words, one per line, it makes more like them: character-level language models from
 /// Karpathy's makemore lecture (counts, a one-layer net) to makemore.py's MLP, RNN, GRU, bag of
-/// words and Transformer, over libtorch. `makemore [FLAGS]` trains, as makemore.py does.
+/// words and Transformer, part 5's WaveNet and the GPT lecture's Transformer, over libtorch.
+/// `makemore [FLAGS]` trains, as makemore.py does; `makemore --text FILE` trains on a text.
 #[derive(Debug, Parser)]
 #[command(name = "makemore", version, args_conflicts_with_subcommands = true)]
 #[command(arg_required_else_help = true, infer_long_args = true)]
@@ -43,7 +47,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a model on a words file and save it (the default command).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Print names sampled from a saved model, or from a count model trained on the spot.
     Sample(SampleArgs),
     /// Print the mean negative log likelihood of a words file under a saved model.
@@ -51,6 +55,11 @@ enum Command {
 }
 
 const MM: &str = "makemore.py's flags";
+const TEXT: &str = "A text as one stream (the GPT lecture's script)";
+/// The GPT lecture's seed, `torch.manual_seed(1337)`: training on a text starts from it.
+const TEXT_SEED: i64 = 1337;
+/// Characters generated from a model of a text unless told (`-n`).
+const TEXT_CHARS: usize = 500;
 const LECTURE: &str = "The lecture's models (counts, neural)";
 /// The model file in a work dir.
 const MODEL_FILE: &str = "model.mm";
@@ -75,6 +84,23 @@ struct TrainArgs {
     /// Words file to learn from: UTF-8 text, one word per line [default: names.txt]
     #[arg(short, long = "input-file", visible_alias = "input", value_name = "FILE", help_heading = MM)]
     input: Option<PathBuf>,
+    /// A text to learn from as one stream of characters, as the GPT lecture's script does: the
+    /// first 90% to train on, windows of --block-size at random places; the defaults become the
+    /// lecture's small model (gpt, batch 16, learning rate 1e-3, seed 1337).
+    #[arg(long, value_name = "FILE", conflicts_with = "input", help_heading = TEXT)]
+    text: Option<PathBuf>,
+    /// Characters of context a model of a text reads (windows of this many) [default: 32]
+    #[arg(long = "block-size", value_name = "N", requires = "text", help_heading = TEXT)]
+    block_size: Option<usize>,
+    /// Measure the losses (and keep the best model) every N steps.
+    #[arg(long = "eval-every", value_name = "N", default_value_t = RunOptions::default().eval_every, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    eval_every: usize,
+    /// Batches of each part of a text the losses are the mean of (the lecture's eval_iters).
+    #[arg(long = "eval-batches", value_name = "M", default_value_t = 200, requires = "text", help_heading = TEXT)]
+    eval_batches: usize,
+    /// The chance that dropout zeroes a value in training (gpt) [default: 0; gpt.py's: 0.2]
+    #[arg(long, value_name = "P", help_heading = TEXT)]
+    dropout: Option<f64>,
     /// Work dir: the best model (model.mm), the losses (losses.csv, losses.png); made if missing.
     #[arg(short = 'o', long = "work-dir", value_name = "DIR", default_value = "out", help_heading = MM)]
     work_dir: PathBuf,
@@ -93,7 +119,8 @@ struct TrainArgs {
     #[arg(long = "sample-only", help_heading = MM)]
     sample_only: bool,
     /// Data loader workers: accepted for makemore.py's command lines, no effect here (batches
-    /// are drawn in the training thread).
+    /// are drawn in the training thread). With --text --sample-only: characters to generate
+    /// [default: 500].
     #[arg(short = 'n', long = "num-workers", value_name = "N", help_heading = MM)]
     num_workers: Option<usize>,
     /// Seed of torch's generator: the split, the initial weights, the batches [default: 3407;
@@ -118,10 +145,11 @@ struct TrainArgs {
     /// [default: 64; wavenet: 128]
     #[arg(long = "n-embd2", value_name = "N", help_heading = MM)]
     n_embd2: Option<usize>,
-    /// Words per optimization step.
-    #[arg(short, long = "batch-size", value_name = "N", default_value_t = TrainOptions::default().batch_size, help_heading = MM)]
-    batch_size: usize,
-    /// Learning rate [default: 5e-4; neural: 50, large because the net is tiny and the loss smooth]
+    /// Words (or windows of a text) per optimization step [default: 32; with --text: 16]
+    #[arg(short, long = "batch-size", value_name = "N", help_heading = MM)]
+    batch_size: Option<usize>,
+    /// Learning rate [default: 5e-4; neural: 50, large because the net is tiny and the loss
+    /// smooth; with --text: 1e-3]
     #[arg(short, long = "learning-rate", visible_alias = "lr", value_name = "LR", allow_negative_numbers = true, help_heading = MM)]
     learning_rate: Option<f64>,
     /// AdamW's weight decay.
@@ -213,9 +241,10 @@ struct SampleArgs {
     /// a count model is trained on it in memory and sampled.
     #[arg(short, long, visible_alias = "input-file", value_name = "FILE")]
     input: Option<PathBuf>,
-    /// How many names to print; 0 prints nothing.
-    #[arg(short = 'n', long = "count", value_name = "COUNT", default_value_t = 10)]
-    count: usize,
+    /// How many names to print (0 prints nothing); of a model of a text, how many characters
+    /// [default: 10 names; 500 characters]
+    #[arg(short = 'n', long = "count", value_name = "COUNT")]
+    count: Option<usize>,
     /// Seed of the sampling: the same seed gives the same names.
     #[arg(long, value_name = "SEED", default_value_t = Sampling::default().seed, allow_negative_numbers = true)]
     seed: i64,
@@ -295,6 +324,9 @@ fn note(line: &str) {
 
 fn train(a: &TrainArgs) -> Outcome {
     let path = a.out.clone().unwrap_or(a.work_dir.join(MODEL_FILE));
+    if let Some(text) = &a.text {
+        return train_text(a, text, &path);
+    }
     let input = a.input.clone().unwrap_or("names.txt".into());
     if a.sample_only {
         let Checkpoint { model, state } = match makemore_py(a, &input)? {
@@ -303,6 +335,9 @@ fn train(a: &TrainArgs) -> Outcome {
         };
         if let Some(kind) = a.kind.filter(|&k| k != model.kind()) {
             return Err(mismatch(&path, model.kind(), kind));
+        }
+        if model.vocab().is_text() {
+            return Err(Failure::Message(format!("{} holds a model of a text, not of words (hint: add --text FILE, or run `makemore sample -o DIR -n 500`)", path.display())));
         }
         let seed = state.as_ref().map_or(a.seed.unwrap_or(model.kind().seed()), |s| s.split_seed());
         let sampling = a.sampling.sampling(a.seed.unwrap_or(model.kind().seed()))?;
@@ -315,6 +350,17 @@ fn train(a: &TrainArgs) -> Outcome {
     }
     let kind = a.kind.unwrap_or(ModelType::Transformer);
     let sampling = a.sampling.sampling(a.seed.unwrap_or(kind.seed()))?;
+    check_output(a, &path)?;
+    let words = read_words(&input)?;
+    match kind.is_makemore() {
+        true => train_network(a, kind, &words, &input, &path, sampling),
+        false if a.resume => Err(Failure::Message(format!("--resume: the lecture's {kind} model trains in one go (hint: train it again, or resume one of makemore.py's models)"))),
+        false => train_lecture(a, kind, &words, &path),
+    }
+}
+
+/// Fails before any work when training would replace a model, or could not save one.
+fn check_output(a: &TrainArgs, path: &Path) -> Outcome {
     if !a.resume && !a.overwrite && path.is_file() {
         let why = format!("{} holds a trained model that training would replace", path.display());
         let hint = "continue it with --resume, train into another work dir (-o) or file (--out), or start over with --overwrite";
@@ -329,12 +375,54 @@ fn train(a: &TrainArgs) -> Outcome {
     if let Some(out) = &a.out {
         makemore::io::check_folder(out)?;
     }
-    let words = read_words(&input)?;
-    match kind.is_makemore() {
-        true => train_network(a, kind, &words, &input, &path, sampling),
-        false if a.resume => Err(Failure::Message(format!("--resume: the lecture's {kind} model trains in one go (hint: train it again, or resume one of makemore.py's models)"))),
-        false => train_lecture(a, kind, &words, &path),
+    Ok(())
+}
+
+/// A model of a text, the GPT lecture's way: its training until --max-steps or Ctrl-C, or with
+/// --sample-only, characters from the saved one.
+fn train_text(a: &TrainArgs, file: &Path, path: &Path) -> Outcome {
+    let kind = a.kind.unwrap_or(ModelType::Gpt);
+    let seed = a.seed.unwrap_or(TEXT_SEED);
+    let sampling = a.sampling.sampling(seed)?;
+    if a.sample_only {
+        let model = load(path, Device::Cpu)?.model;
+        if let Some(kind) = a.kind.filter(|&k| k != model.kind()) {
+            return Err(mismatch(path, model.kind(), kind));
+        }
+        if !model.vocab().is_text() {
+            return Err(Failure::Message(format!("{} holds a model of words, not of a text (hint: sample it without --text, or train one on the text into another work dir)", path.display())));
+        }
+        let n = a.num_workers.unwrap_or(TEXT_CHARS);
+        let text = sampling.generate(&model, n, &a.sampling.prefix)?;
+        return Ok(writeln!(std::io::stdout(), "{text}")?);
     }
+    check_output(a, path)?;
+    let text = read_text(file)?;
+    let opts = TrainOptions {
+        batch_size: a.batch_size.unwrap_or(16),
+        learning_rate: a.learning_rate.unwrap_or(1e-3),
+        weight_decay: a.weight_decay,
+        seed,
+        device: parse_device(&a.device)?,
+    };
+    if let Some(threads) = a.threads {
+        makemore::tch::set_num_threads(threads);
+    }
+    let trainer = match a.resume {
+        true => {
+            let checkpoint = load(path, opts.device)?;
+            if let Some(k) = a.kind.filter(|&k| k != checkpoint.model.kind()) {
+                return Err(mismatch(path, checkpoint.model.kind(), k));
+            }
+            Trainer::resume_text(checkpoint, &text, &opts, a.eval_batches)?
+        }
+        false => {
+            let block = a.block_size.unwrap_or(32);
+            Trainer::on_text(&text, kind, &config(a, kind), &opts, block, a.eval_batches)?
+        }
+    };
+    let run = RunOptions { sample_every: a.eval_every, ..RunOptions::default() };
+    run_training(a, trainer, file, path, sampling, run)
 }
 
 /// The lecture's models: counts, or the one-layer net by full-batch gradient descent.
@@ -387,7 +475,7 @@ fn train_network(
     sampling: Sampling,
 ) -> Outcome {
     let opts = TrainOptions {
-        batch_size: a.batch_size,
+        batch_size: a.batch_size.unwrap_or(TrainOptions::default().batch_size),
         learning_rate: a.learning_rate.unwrap_or(kind.learning_rate()),
         weight_decay: a.weight_decay,
         seed: a.seed.unwrap_or(kind.seed()),
@@ -412,6 +500,19 @@ fn train_network(
         trainer.set_weights(model)?; // then a fresh optimizer and step 0, as makemore.py resumes
         note(&format!("read makemore.py's {}", a.work_dir.join("model.pt").display()));
     }
+    run_training(a, trainer, input, path, sampling, RunOptions::default())
+}
+
+/// The training loop with a progress bar, the best model saved, the loss log; Ctrl-C stops it.
+fn run_training(
+    a: &TrainArgs,
+    mut trainer: Trainer,
+    input: &Path,
+    path: &Path,
+    sampling: Sampling,
+    run: RunOptions,
+) -> Outcome {
+    let kind = trainer.model().kind();
     note(&trainer.to_string());
     let steps = match a.max_steps {
         Some(n) if n >= 0 => Some(n as usize),
@@ -423,11 +524,12 @@ fn train_network(
     }
     let run = RunOptions {
         steps,
+        eval_every: a.eval_every,
         sampling,
         save_to: Some(path.to_path_buf()),
         log_dir: a.out.is_none().then(|| a.work_dir.clone()),
         title: format!("{kind} on {}", input.file_name().unwrap_or_default().to_string_lossy()),
-        ..RunOptions::default()
+        ..run
     };
     if a.out.is_none() {
         makemore::io::create_dir(&a.work_dir)?;
@@ -505,13 +607,19 @@ fn sample_names(a: &SampleArgs) -> Outcome {
             a.smoothing.unwrap_or(CountModel::SMOOTHING),
         );
         let model = CountModel::fit(&words, &vocab, context, smoothing)?;
-        return print_names(&sampling.sample_from(&model, a.count, &a.sampling.prefix)?, &vocab);
+        let names = sampling.sample_from(&model, a.count.unwrap_or(10), &a.sampling.prefix)?;
+        return print_names(&names, &vocab);
     };
     if a.smoothing.is_some() || a.context.is_some() {
         return Err(Failure::Message("--smoothing and --context make a count model from --input alone; a saved model has its own (hint: leave them out)".into()));
     }
     let Checkpoint { model, state } = load(&path, Device::Cpu)?;
-    let names = sampling.sample_from(&model, a.count, &a.sampling.prefix)?;
+    if model.vocab().is_text() {
+        let n = a.count.unwrap_or(TEXT_CHARS);
+        let text = sampling.generate(&model, n, &a.sampling.prefix)?;
+        return Ok(writeln!(std::io::stdout(), "{text}")?);
+    }
+    let names = sampling.sample_from(&model, a.count.unwrap_or(10), &a.sampling.prefix)?;
     match words {
         Some(words) => {
             let split = split_of(&words, state.map(|s| s.split_seed()))?;
@@ -532,6 +640,16 @@ fn print_names(names: &[String], vocab: &Vocab) -> Outcome {
 fn eval(a: &EvalArgs) -> Outcome {
     let path = a.from.path().unwrap_or_default();
     let model = load(&path, Device::Cpu)?.model;
+    if model.vocab().is_text() {
+        let loss = text_nll(&model, &read_text(&a.input)?).map_err(|e| {
+            Failure::Message(format!(
+                "cannot score {} with the model {}: {e}",
+                a.input.display(),
+                path.display()
+            ))
+        })?;
+        return Ok(writeln!(std::io::stdout(), "mean nll: {loss}")?);
+    }
     let words = read_words(&a.input)?;
     let loss = nll(&model, &words).map_err(|e| {
         Failure::Message(format!(
@@ -551,6 +669,7 @@ fn config(a: &TrainArgs, kind: ModelType) -> ModelConfig {
         n_head: a.n_head,
         n_embd: a.n_embd.unwrap_or(d.n_embd),
         n_embd2: a.n_embd2.unwrap_or(d.n_embd2),
+        dropout: a.dropout.unwrap_or(d.dropout),
     }
 }
 

@@ -18,6 +18,13 @@ pub fn with_torch_seed<T>(seed: i64, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Runs `f`, which draws from torch's generator without seeding it (dropout in training), under
+/// the lock of [`with_torch_seed`]: its draws never fall between another thread's seed and draws.
+pub(crate) fn with_torch_lock<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = TORCH_SEED.lock().unwrap_or_else(|e| e.into_inner());
+    f()
+}
+
 /// Torch's CPU generator, step for step: the mt19937 engine of `at::CPUGeneratorImpl`, seeded as
 /// `torch.Generator().manual_seed(seed)` seeds it. The tests below check its numbers against
 /// torch's own.

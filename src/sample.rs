@@ -97,6 +97,32 @@ impl Sampling {
         Ok(names)
     }
 
+    /// `n` characters from a model of a text, after `prefix` (or after its first character,
+    /// index 0, the lecture's `torch.zeros((1, 1))`), each drawn as [`Sampling::sample`] draws:
+    /// the lecture's `generate`, which reads back the last `block_size` characters. Returns the
+    /// start and the `n` characters after it.
+    ///
+    /// # Errors
+    /// As [`Sampling::sample`]; [`Error::UnknownChar`] for a character of `prefix` that the
+    /// vocabulary lacks.
+    pub fn generate(&self, model: &dyn LanguageModel, n: usize, prefix: &str) -> Result<String> {
+        self.check()?;
+        let (vocab, block) = (model.vocab(), model.block_size().max(1));
+        let mut ids = match prefix.is_empty() {
+            true => vec![0],
+            false => vocab.encode_text(prefix)?,
+        };
+        let mut text = vocab.decode(&ids)?;
+        let (mut generator, mut us) = (TorchGenerator::new(self.seed), Vec::new());
+        for _ in 0..n {
+            let context = &ids[ids.len().saturating_sub(block)..];
+            let ix = self.row(model, context)?.draw(&mut generator, &mut us);
+            text.push(vocab.itos(ix)?);
+            ids.push(ix);
+        }
+        Ok(text)
+    }
+
     /// Checks the settings.
     ///
     /// # Errors

@@ -10,7 +10,7 @@ text outputs that differ from the committed ones (lines with timings are ignored
 "raises-exception" fails on purpose (notebook 00 shows mistakes): it must show an error, a panic
 or a crate error, and that is not a problem. It prints per-cell latencies: the median and
 the slowest. A notebook in SHORTENED runs on fewer steps than the lecture's (part 5's five runs of
-200,000): that run is checked against the Python reference at the same steps, and the committed
+200,000, the GPT lecture's six of 5,000): that run is checked against the Python reference at the same steps, and the committed
 outputs, from the full runs, against the full reference committed in tests/reference/.
 
 After the notebooks, --check also runs the learner-mistakes check (alone: --check mistakes): the
@@ -439,11 +439,14 @@ def part5_checks(name, nb, text, _ref):
     steps. Losses to 1e-6 (equal to the last digit here; the margin is FLOAT_TOL's), the samples
     name for name."""
     name = f'part5_wavenet/{name}'
-    path = FULL_REFERENCE if steps_of(nb) == 200000 else ROOT / 'target' / 'part5_reference.json'
+    short = SHORTENED[name]
+    path = short.reference_for(nb)
     if not path.exists():
         return [f'{name}: {path} is missing (hint: run `make reference`)']
     r, e = json.loads(path.read_text()), []
     steps = r['steps']
+    if short.steps_of(nb) != steps:
+        e.append(f'{name}: it trains {short.steps_of(nb)} steps, {path.name} {steps}')
     ran = [int(x) for x in re.findall(r'^(\d+) steps in', text, re.M)]
     if ran != [steps] * len(r['runs']):
         e.append(f'{name}: the runs trained {ran} steps, the reference {steps} each')
@@ -467,43 +470,136 @@ def part5_checks(name, nb, text, _ref):
     return e
 
 
+def gpt_checks(name, nb, text, _ref):
+    """The GPT lecture against our Python of it on the same torch (tests/reference/gpt.py): the
+    data, the batch, the bigram's losses and texts and the toy values exactly (printed digits);
+    chapter 4's runs: the parameter counts, every printed loss of a test run (fewer steps:
+    SHORTENED) to 1e-4, and of the committed full runs (5,000 steps) step 0's to 1e-4 and the final
+    val loss within 0.03 (the issue's bar: float rounding of 5,000 AdamW steps may drift)."""
+    full = f'part6_gpt/{name}'
+    short = SHORTENED['part6_gpt/03_transformer']
+    path = short.reference_for(nb) if full in SHORTENED else short.test_reference
+    if not path.exists():
+        return [f'{full}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
+
+    def numbers_of(marker, mode):
+        """The numbers the code cell whose source holds `marker` printed, in order: of the lines
+        that hold only numbers (`rows`: matrices), the last of each line (`last`), or all."""
+        cells = [c for c in nb.cells if c.cell_type == 'code' and marker in c.source]
+        if len(cells) != 1:
+            e.append(f'{full}: {len(cells)} cells hold {marker!r}, expected 1')
+            return []
+        out = []
+        for line in text_of(cells[0]).splitlines():
+            found = [float(m.group()) for m in NUMBER.finditer(line)]
+            if mode == 'all' or (mode == 'rows' and found and not NUMBER.sub('', line).strip()):
+                out += found
+            elif mode == 'last' and found:
+                out.append(found[-1])
+        return out
+
+    def expect_numbers(marker, want, tol, what, mode='rows'):
+        got = numbers_of(marker, mode)
+        want = [float(w) for w in want]
+        if len(got) < len(want) or not all(math.isclose(g, w, abs_tol=tol) for g, w in zip(got, want)):
+            e.append(f'{full}: {what}: {got[:12]}... the reference says {want[:12]}... (to {tol})')
+
+    flat = lambda rows: [v for row in rows for v in row]
+    if name == '01_data_and_bigram':
+        b = r['bigram']
+        expect_strings(e, text, [f"length of dataset in characters: {r['length']}", r['chars'] + '\n' + str(r['vocab_size']),
+                                 str(r['hii']) + '\nhii there', str(r['first_tokens']),
+                                 f"train {r['n_train']} characters, val {r['n_val']}", str(r['xb']), str(r['yb']),
+                                 str(b['logits_shape']), b['before'], b['after']], full, 'values')
+        expect_number(e, text, 'loss', b['loss_init'], 1e-6, full)
+        expect_number(e, text, '\nloss', b['loss'], 1e-6, full)
+    elif name == '02_self_attention':
+        t, a, h, sc = r['toy'], r['average'], r['head'], r['scaled']
+        expect_numbers('let c = a.matmul(&b);', flat(t['a']) + flat(t['b']) + flat(t['c']), 6e-5, 'the 3x3 example')
+        expect_numbers('xbow.get(b).get(t).copy_', flat(a['x0']) + flat(a['xbow0']), 6e-5, 'x[0] and xbow[0]')
+        expect_numbers('let xbow2 = wei.matmul(&x);', flat(a['wei']), 6e-5, "version 2's wei")
+        expect_strings(e, text, [f"allclose: {str(a['allclose2']).lower()}", f"allclose: {str(a['allclose3']).lower()}",
+                                 str(h['out_shape'])], full, 'versions 2-4')
+        expect_numbers('println!("{}", show(&wei.get(0)));', flat(h['wei0']), 6e-5, "the head's wei[0]")
+        expect_numbers('let scaled = &raw', [sc['k_var'], sc['q_var'], sc['raw_var'], sc['scaled_var']], 6e-5, 'the variances', 'last')
+        expect_numbers('let s = Tensor::from_slice', sc['softmax'] + sc['softmax8'], 6e-5, 'the softmaxes')
+    else:
+        ln = r['layernorm']
+        expect_numbers('struct LayerNorm1d', [ln['col_mean'], ln['col_std'], ln['row_mean'], ln['row_std'],
+                                              ln['max_diff_library']], 6e-5, "LayerNorm1d's statistics", 'all')
+        expect_strings(e, text, [f"training: {r['dropout']}"], full, 'dropout on ones')
+        runs = r['stages'] + [r['final']]
+        expect_strings(e, text, [f"{x['params']} parameters" for x in runs], full, 'parameter counts')
+        steps = r['steps']
+        if short.steps_of(nb) != steps:
+            e.append(f'{full}: it trains {short.steps_of(nb)} steps, {path.name} {steps}')
+        got = [tuple(map(float, m)) for m in re.findall(r'^step (\d+): train loss ([\d.]+), val loss ([\d.]+)', text, re.M)]
+        want = [tuple(row) for x in runs for row in x['losses']]
+        if [g[0] for g in got] != [w[0] for w in want]:
+            e.append(f'{full}: losses measured at steps {[g[0] for g in got]}, the reference at {[w[0] for w in want]}')
+        else:
+            tested = want if path == short.test_reference else [w for w in want if w[0] == 0]
+            bad = [(g, w) for g, w in zip(got, want) if w in tested and not all(math.isclose(x, y, abs_tol=6e-5) for x, y in zip(g[1:], w[1:]))]
+            if bad:
+                e.append(f'{full}: losses (step, train, val) differ from the reference by more than 6e-5 (4 printed decimals): {bad[:3]}')
+        finals = [tuple(map(float, m)) for m in re.findall(r'^(\d+) steps: train loss ([\d.]+), val loss ([\d.]+)', text, re.M)]
+        if len(finals) != len(runs) or not all(abs(f[2] - x['losses'][-1][2]) <= 0.03 for f, x in zip(finals, runs)):
+            e.append(f'{full}: final val losses {[f[2] for f in finals]}, the reference {[x["losses"][-1][2] for x in runs]} (to 0.03)')
+        if sum('image/png' in mimes(c) for c in nb.cells) < 2:
+            e.append(f'{full}: fewer than 2 image/png outputs (the runs, the final model)')
+    return e
+
+
 PART_CHECKS = {'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
-               'part4_backprop': part4_checks, 'part5_wavenet': part5_checks}  # folder -> its key checks
+               'part4_backprop': part4_checks, 'part5_wavenet': part5_checks,
+               'part6_gpt': gpt_checks}  # folder -> its key checks
 
 # ---- notebooks that tests run on fewer steps -----------------------------------------------------
 
 # A notebook whose full runs would take `make test` past its 40 minutes: its committed outputs come
 # from the lecture's steps (`make notebooks`) and are checked against the full reference committed
 # beside the Python that made it (`make reference-full`); `--check` runs it with the steps of the
-# test reference (target/part5_reference.json, `make reference`) and checks that run against it,
+# test reference (target/*_reference.json, `make reference`) and checks that run against it,
 # and its outputs against the committed ones up to the first cell that trains.
-SHORTENED = {'part5_wavenet/01_wavenet': 'let max_steps: usize = 200_000;'}  # name -> the line that sets the steps
-FULL_REFERENCE = ROOT / 'tests' / 'reference' / 'part5_full.json'
-TEST_REFERENCE = ROOT / 'target' / 'part5_reference.json'
-FIRST_TRAINING = 'train(&mut model'  # the source of the first cell whose outputs depend on the steps
+class Shortened:
+    def __init__(self, variable, lecture_steps, reference, first_training):
+        self.variable = variable  # the hyperparameter cell's `let <variable>: usize = N;`
+        self.line = f'let {variable}: usize = {lecture_steps:_};'
+        self.full_reference = ROOT / 'tests' / 'reference' / f'{reference}_full.json'
+        self.test_reference = ROOT / 'target' / f'{reference}_reference.json'
+        self.first_training = first_training  # the source of the first cell whose outputs depend on the steps
+
+    def reference_for(self, nb):
+        """The reference of a run of `nb`: the full one for the lecture's steps, else the test one."""
+        return self.full_reference if self.line in '\n'.join(c.source for c in nb.cells) else self.test_reference
+
+    def steps_of(self, nb):
+        for c in nb.cells:
+            m = re.search(rf'let {self.variable}: usize = ([\d_]+);', c.source) if c.cell_type == 'code' else None
+            if m:
+                return int(m.group(1).replace('_', ''))
+        return None
 
 
-def steps_of(nb):
-    """The steps the notebook's hyperparameter cell sets (200000 for the lecture's)."""
-    for c in nb.cells:
-        m = re.search(r'let max_steps: usize = ([\d_]+);', c.source) if c.cell_type == 'code' else None
-        if m:
-            return int(m.group(1).replace('_', ''))
-    return None
+SHORTENED = {
+    'part5_wavenet/01_wavenet': Shortened('max_steps', 200000, 'part5', 'train(&mut model'),
+    'part6_gpt/03_transformer': Shortened('max_iters', 5000, 'gpt', 'runs.push('),
+}
 
 
 def shortened(path_name, nb):
     """`nb` with the steps of the test reference, if it is a SHORTENED notebook (else as it is)."""
-    line = SHORTENED.get(path_name)
-    if line is None:
+    short = SHORTENED.get(path_name)
+    if short is None:
         return nb
-    if not TEST_REFERENCE.exists():
-        sys.exit(f'{TEST_REFERENCE} is missing (hint: run `make reference`)')
-    steps = json.loads(TEST_REFERENCE.read_text())['steps']
-    cells = [c for c in nb.cells if c.cell_type == 'code' and line in c.source]
+    if not short.test_reference.exists():
+        sys.exit(f'{short.test_reference} is missing (hint: run `make reference`)')
+    steps = json.loads(short.test_reference.read_text())['steps']
+    cells = [c for c in nb.cells if c.cell_type == 'code' and short.line in c.source]
     if len(cells) != 1:
-        sys.exit(f'{path_name}: no cell sets `{line}` (hint: keep the line, tests/notebooks.py shortens it)')
-    cells[0].source = cells[0].source.replace(line, f'let max_steps: usize = {steps};')
+        sys.exit(f'{path_name}: no cell sets `{short.line}` (hint: keep the line, tests/notebooks.py shortens it)')
+    cells[0].source = cells[0].source.replace(short.line, f'let {short.variable}: usize = {steps};')
     return nb
 
 
@@ -541,7 +637,7 @@ def compare_with_committed(name, committed, fresh):
     a = [c for c in committed.cells if c.cell_type == 'code']
     b = [c for c in fresh.cells if c.cell_type == 'code']
     if name in SHORTENED:
-        first = next((i for i, c in enumerate(a) if FIRST_TRAINING in c.source), len(a))
+        first = next((i for i, c in enumerate(a) if SHORTENED[name].first_training in c.source), len(a))
         a, b = a[:first], b[:first]
     for i, (x, y) in enumerate(zip(a, b)):
         if not same_text(normalized(x), normalized(y)):

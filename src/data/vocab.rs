@@ -2,6 +2,8 @@
 //! Built in `01_counting_bigrams`, used everywhere after. Index 0 is the token that starts and
 //! ends every word, not a character of the data: it is shown as `.` (the lecture's), or, when
 //! the data itself has a `.` ("st. louis"), as the first of `·`, `¶`, `§`, ... that it lacks.
+//! A text's vocabulary ([`Vocab::from_text`], the GPT lecture's) has no such token: its index 0
+//! is its first character (`\n` in Shakespeare), where generation starts.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,6 +28,8 @@ pub struct Vocab {
     stoi: BTreeMap<char, i64>,
     /// `stoi` of the ASCII characters (-1: not in the vocabulary): most words are ASCII.
     ascii: [i64; 128],
+    /// A text's vocabulary (no boundary token), not a word list's.
+    text: bool,
 }
 
 // A vocabulary is never empty: it holds `.` and at least one character.
@@ -75,6 +79,36 @@ impl Vocab {
         Ok(Vocab::from_sorted(itos[0], itos.into_iter().skip(1)))
     }
 
+    /// The vocabulary of a text read as one stream, the GPT lecture's: its distinct characters,
+    /// sorted (`chars = sorted(list(set(text)))`), `stoi = {ch: i}`; no boundary token.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for an empty text.
+    pub fn from_text(text: &str) -> Result<Vocab> {
+        let chars: std::collections::BTreeSet<char> = text.chars().collect();
+        Vocab::from_text_chars(&chars.into_iter().collect::<String>())
+    }
+
+    /// Rebuilds a text's vocabulary from its characters in index order ([`Vocab::as_string`]).
+    ///
+    /// # Errors
+    /// [`Error::Param`] if a character repeats, or there is none.
+    pub fn from_text_chars(chars: &str) -> Result<Vocab> {
+        let itos: Vec<char> = chars.chars().collect();
+        let set: std::collections::BTreeSet<char> = itos.iter().copied().collect();
+        if set.len() != itos.len() || itos.is_empty() {
+            return Err(Error::param(
+                "vocabulary",
+                format!("{chars:?}"),
+                "a text's vocabulary holds each character once, at least one",
+                "build it with Vocab::from_text",
+            ));
+        }
+        let mut v = Vocab::from_sorted(itos[0], itos.into_iter().skip(1));
+        v.text = true;
+        Ok(v)
+    }
+
     fn from_sorted(boundary: char, chars: impl Iterator<Item = char>) -> Vocab {
         let itos: Vec<char> = std::iter::once(boundary).chain(chars).collect();
         let stoi: BTreeMap<char, i64> = itos.iter().zip(0..).map(|(&c, i)| (c, i)).collect();
@@ -82,7 +116,20 @@ impl Vocab {
         for (&c, &i) in stoi.range(..'\u{80}') {
             ascii[c as usize] = i;
         }
-        Vocab { itos, stoi, ascii }
+        Vocab { itos, stoi, ascii, text: false }
+    }
+
+    /// True for a text's vocabulary ([`Vocab::from_text`]), false for a word list's.
+    pub fn is_text(&self) -> bool {
+        self.text
+    }
+
+    /// The indices of the characters of `s`, nothing added: the lecture's `encode` of a text.
+    ///
+    /// # Errors
+    /// [`Error::UnknownChar`] for a character outside the vocabulary.
+    pub fn encode_text(&self, s: &str) -> Result<Vec<i64>> {
+        s.chars().map(|c| self.stoi(c)).collect()
     }
 
     /// How index 0, the start and end of every word, is shown: `.`, unless the data has a `.`.
@@ -158,7 +205,8 @@ impl Vocab {
 
 impl fmt::Debug for Vocab {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Vocab({} tokens: {:?})", self.len(), self.as_string())
+        let of = if self.text { "a text's " } else { "" };
+        write!(f, "Vocab({of}{} tokens: {:?})", self.len(), self.as_string())
     }
 }
 
@@ -207,6 +255,19 @@ mod tests {
         let e = Vocab::from_words(&[]).unwrap_err();
         assert!(e.to_string().contains("hint:"), "{e}");
         assert!(Vocab::from_chars("aa").is_err() && Vocab::from_chars("a").is_err());
+    }
+
+    #[test]
+    fn a_texts_vocabulary_is_its_sorted_characters_without_a_boundary() {
+        let v = Vocab::from_text("hii there\n.").unwrap();
+        assert_eq!(v.as_string(), "\n .ehirt");
+        assert!(v.is_text() && !Vocab::from_words(&words(&["a"])).unwrap().is_text());
+        assert_eq!(v.encode_text("hi.").unwrap(), vec![4, 5, 2]);
+        assert_eq!(v.decode(&v.encode_text("there").unwrap()).unwrap(), "there");
+        assert_eq!(Vocab::from_text_chars(&v.as_string()).unwrap(), v);
+        assert_ne!(Vocab::from_chars(&v.as_string()).unwrap(), v);
+        assert!(Vocab::from_text("").is_err() && Vocab::from_text_chars("aa").is_err());
+        assert!(matches!(v.encode_text("z"), Err(Error::UnknownChar { ch: 'z', .. })));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! | `smoothing`   | F64   | add-k smoothing of a count model (0 otherwise)              |
 //! | `config`      | Int64 | a network's `[n_layer, n_head, n_embd, n_embd2]`             |
 //! | `vocab`       | Int32 | the characters as Unicode code points, `.` first             |
+//! | `text`        | Int64 | `[1]` for a model of a text (no boundary token); absent for words |
+//! | `dropout`     | F64   | a network's dropout in training (absent: 0)                  |
 //! | `p.<name>`    | any   | the model's tensors: `p.counts`, `p.w`, makemore.py's names  |
 //! | `b.<name>`    | any   | its buffers: BatchNorm's running statistics (wavenet)        |
 //! | `train.*`     | any   | where training stopped, for `--resume` (see `crate::train`)  |
@@ -51,6 +53,12 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
     let config = [cfg.n_layer, cfg.n_head, cfg.n_embd, cfg.n_embd2].map(|x| x as i64);
     tensors.insert("config".into(), Tensor::from_slice(&config));
     tensors.insert("vocab".into(), Tensor::from_slice(&codes));
+    if model.vocab().is_text() {
+        tensors.insert("text".into(), Tensor::from_slice(&[1i64]));
+    }
+    if cfg.dropout > 0.0 {
+        tensors.insert("dropout".into(), Tensor::from_slice(&[cfg.dropout]));
+    }
     let params = model.parameters().into_iter().map(|(name, t)| (format!("p.{name}"), t));
     let buffers = model.buffers().into_iter().map(|(name, t)| (format!("b.{name}"), t));
     for (name, t) in params.chain(buffers).chain(extra) {
@@ -151,10 +159,15 @@ pub(crate) fn load_on(
                 .iter()
                 .map(|&x| usize::try_from(x).unwrap_or(usize::MAX))
                 .collect::<Vec<_>>();
-            let cfg = ModelConfig { n_layer: c[0], n_head: c[1], n_embd: c[2], n_embd2: c[3] };
+            let dropout = match tensors.get("dropout") {
+                Some(t) => t.f_double_value(&[0])?,
+                None => 0.0,
+            };
+            let cfg =
+                ModelConfig { n_layer: c[0], n_head: c[1], n_embd: c[2], n_embd2: c[3], dropout };
             let block = usize::try_from(block_size)
                 .map_err(|_| bad(format!("its block size {block_size} is negative")))?;
-            let model = Model::checked(kind, &vocab, block, &cfg, Params::new(device, false))
+            let model = Model::checked(kind, &vocab, block, &cfg, Params::with(device, false))
                 .map_err(invalid)?;
             let params = model.parameters().into_iter().map(|(n, t)| (format!("p.{n}"), t));
             let buffers = model.buffers().into_iter().map(|(n, t)| (format!("b.{n}"), t));
@@ -229,7 +242,10 @@ fn read_vocab(tensors: &BTreeMap<String, Tensor>) -> Result<Vocab> {
     let chars = chars.ok_or_else(|| {
         Error::param("vocab", "a number", "it is not a character", "train the model again")
     })?;
-    Vocab::from_chars(&chars)
+    match tensors.contains_key("text") {
+        true => Vocab::from_text_chars(&chars),
+        false => Vocab::from_chars(&chars),
+    }
 }
 
 /// makemore.py's `model.pt`, the `state_dict` its training saves with `torch.save`, as a network
@@ -252,7 +268,8 @@ pub(crate) fn load_pt(
         crate::io::read_error(path, source, "makemore.py's model.pt", "check the path")
     })?;
     let saved = super::pt::read_state_dict(&bytes).map_err(bad)?;
-    let model = Model::checked(kind, vocab, block_size, cfg, Params::new(tch::Device::Cpu, false))?;
+    let model =
+        Model::checked(kind, vocab, block_size, cfg, Params::with(tch::Device::Cpu, false))?;
     let ours = model.parameters();
     for (name, mut t) in ours.iter().map(|(n, t)| (n, t.shallow_clone())) {
         let Some(p) = saved.get(name) else {

@@ -13,6 +13,7 @@
 //! | `bow` | [`bow`] | the average of everything before, then an MLP |
 //! | `transformer` | [`transformer`] | GPT-2's blocks of causal self-attention and MLP |
 //! | `wavenet` | [`wavenet`] | part 5's hierarchical net: characters fused two at a time, BatchNorm |
+//! | `gpt` | [`gpt`] | the GPT lecture's Transformer (`gpt.py`): ReLU, dropout, its init and names |
 //!
 //! A new network is one file (a struct with a `core: Core` field, `new` and `logits`, and
 //! `network!(Name);`) plus its line in `model_types!`.
@@ -25,9 +26,19 @@ use crate::data::Vocab;
 use crate::error::{Error, Result};
 
 /// The `LanguageModel` of a network: the vocabulary, block size and device from its [`Core`],
-/// the logits from its own `logits`. Each network's file says `network!(Name);`.
+/// the logits from its own `logits`. Each network's file says `network!(Name);`, or
+/// `network!(Name, training_loss)` when training runs another way than evaluation (BatchNorm on
+/// the batch, dropout): its `training_loss(x, y)` is then [`LanguageModel::loss`].
 macro_rules! network {
+    ($ty:ident, $loss:ident) => {
+        network!(@impl $ty, fn loss(&self, x: &tch::Tensor, y: &tch::Tensor) -> $crate::error::Result<tch::Tensor> {
+            self.$loss(x, y)
+        });
+    };
     ($ty:ident) => {
+        network!(@impl $ty,);
+    };
+    (@impl $ty:ident, $($loss:item)?) => {
         impl $crate::model::LanguageModel for $ty {
             fn vocab(&self) -> &$crate::data::Vocab {
                 &self.core.vocab
@@ -48,8 +59,10 @@ macro_rules! network {
                 self.core.buffers()
             }
             fn max_len(&self) -> Option<usize> {
-                Some(self.core.block_size.saturating_sub(1)) // the longest training word
+                // the longest training word; a text has no words
+                (!self.core.vocab.is_text()).then(|| self.core.block_size.saturating_sub(1))
             }
+            $($loss)?
         }
     };
 }
@@ -58,10 +71,11 @@ pub mod bigram;
 pub mod bow;
 pub mod counts;
 pub(crate) mod file;
+pub mod gpt;
 pub mod methods;
 pub mod mlp;
 pub mod neural;
-mod nn;
+pub mod nn;
 mod pt;
 pub mod rnn;
 pub mod transformer;
@@ -70,6 +84,7 @@ pub mod wavenet;
 pub use bigram::Bigram;
 pub use bow::Bow;
 pub use counts::CountModel;
+pub use gpt::Gpt;
 pub use mlp::Mlp;
 pub use neural::NeuralModel;
 pub use rnn::Rnn;
@@ -238,8 +253,8 @@ macro_rules! model_types {
             }
 
             /// True for the networks trained makemore.py's way, with AdamW on batches of words
-            /// ([`crate::train`]): makemore.py's six and part 5's wavenet; false for the
-            /// lecture's two.
+            /// or windows of a text ([`crate::train`]): makemore.py's six, part 5's wavenet and
+            /// the GPT lecture's gpt; false for the lecture's two.
             pub fn is_makemore(self) -> bool {
                 !matches!(self, $(ModelType::$lv)|*)
             }
@@ -321,6 +336,7 @@ model_types! {
         Bow = "bow", Bow, "Bag of words: the average of everything before, then an MLP.";
         Transformer = "transformer", Transformer, "GPT-2's Transformer.";
         Wavenet = "wavenet", Wavenet, "Part 5's WaveNet: the context fused two characters at a time, with BatchNorm.";
+        Gpt = "gpt", Gpt, "The GPT lecture's Transformer (gpt.py), with dropout.";
     }
 }
 
@@ -361,7 +377,7 @@ impl std::str::FromStr for ModelType {
 
 /// The sizes of makemore.py's networks (its `ModelConfig`): each network uses the ones it needs.
 /// The defaults are makemore.py's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModelConfig {
     /// Transformer blocks.
     pub n_layer: usize,
@@ -371,11 +387,13 @@ pub struct ModelConfig {
     pub n_embd: usize,
     /// Width of the hidden layer (MLP, BoW) and of the hidden state (RNN, GRU).
     pub n_embd2: usize,
+    /// The chance that dropout zeroes a value in training (gpt); 0 turns it off.
+    pub dropout: f64,
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
-        ModelConfig { n_layer: 4, n_head: 4, n_embd: 64, n_embd2: 64 }
+        ModelConfig { n_layer: 4, n_head: 4, n_embd: 64, n_embd2: 64, dropout: 0.0 }
     }
 }
 
@@ -401,7 +419,7 @@ impl ModelConfig {
     pub fn check(&self, kind: ModelType) -> Result<()> {
         let used: &[(&'static str, usize)] = match kind {
             ModelType::Counts | ModelType::Neural | ModelType::Bigram => &[],
-            ModelType::Transformer => {
+            ModelType::Transformer | ModelType::Gpt => {
                 &[("n_layer", self.n_layer), ("n_head", self.n_head), ("n_embd", self.n_embd)]
             }
             ModelType::Wavenet => {
@@ -425,7 +443,24 @@ impl ModelConfig {
                 hint: format!("use at most {MAX_WAVENET_LEVELS} (part 5's: 3, a context of 8)"),
             });
         }
-        if kind == ModelType::Transformer && !self.n_embd.is_multiple_of(self.n_head) {
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::param(
+                "dropout",
+                self.dropout,
+                "it is a probability below 1",
+                "use 0 (none) to 0.5; gpt.py's is 0.2",
+            ));
+        }
+        if self.dropout > 0.0 && kind != ModelType::Gpt {
+            return Err(Error::param(
+                "dropout",
+                self.dropout,
+                "only the GPT lecture's model (gpt) has dropout",
+                "use --type gpt, or leave --dropout out",
+            ));
+        }
+        let attention = matches!(kind, ModelType::Transformer | ModelType::Gpt);
+        if attention && !self.n_embd.is_multiple_of(self.n_head) {
             return Err(Error::param(
                 "n_head",
                 self.n_head,
@@ -458,7 +493,7 @@ impl Model {
         cfg: &ModelConfig,
         device: Device,
     ) -> Result<Model> {
-        Self::checked(kind, vocab, block_size, cfg, nn::Params::new(device, true))
+        Self::checked(kind, vocab, block_size, cfg, nn::Params::new(device))
     }
 
     /// Reads makemore.py's `model.pt` (the `state_dict` its training saves) as a network of

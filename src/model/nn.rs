@@ -1,14 +1,28 @@
-//! The layers the networks are made of, initialized as PyTorch initializes them: with the same
-//! seed, the same weights as makemore.py's (tch draws from torch's own generator).
+//! `torch.nn`'s layers the networks are made of, initialized as PyTorch initializes them: with
+//! the same seed, the same weights as makemore.py's (tch draws from torch's own generator). The
+//! GPT lecture's notebooks (`part6_gpt/`) build their `Head`, `Block` and model from them:
+//!
+//! ```
+//! use makemore::nn::{Linear, Params};
+//! use makemore::tch::{Device, Kind, Tensor};
+//! let mut p = Params::new(Device::Cpu);
+//! let key = Linear::new(&mut p, "key", 32, 16, false)?; // nn.Linear(32, 16, bias=False)
+//! let x = Tensor::zeros([4, 8, 32], (Kind::Float, Device::Cpu));
+//! assert_eq!(key.forward(&x)?.size(), [4, 8, 16]);
+//! assert_eq!(p.n_params(), 512);
+//! # Ok::<(), makemore::Error>(())
+//! ```
 
 use tch::{Device, Kind, Tensor};
 
 use crate::error::{Error, Result};
 
 /// The parameters of a network, by name, in the order they were made: what the optimizer
-/// updates and a model file holds. Weights are drawn on the CPU (as PyTorch draws them before
-/// `model.to(device)`), or left uninitialized when a model file will fill them.
-pub(crate) struct Params {
+/// updates and a model file holds (a module's `parameters()`). Weights are drawn on the CPU (as
+/// PyTorch draws them before `model.to(device)`), or left uninitialized when a model file will
+/// fill them.
+#[derive(Debug)]
+pub struct Params {
     device: Device,
     random: bool,
     list: Vec<(String, Tensor)>,
@@ -24,8 +38,23 @@ pub(crate) type Named = Vec<(String, Tensor)>;
 const MAX_PARAMETERS: i64 = 1 << 28;
 
 impl Params {
-    pub(crate) fn new(device: Device, random: bool) -> Params {
+    /// An empty list whose layers will live on `device`, drawn from torch's global generator.
+    pub fn new(device: Device) -> Params {
+        Params::with(device, true)
+    }
+
+    pub(crate) fn with(device: Device, random: bool) -> Params {
         Params { device, random, list: Vec::new(), buffers: Vec::new(), count: 0 }
+    }
+
+    /// The parameters made so far, by name, in order (shallow clones: the same tensors).
+    pub fn parameters(&self) -> Vec<(String, Tensor)> {
+        self.list.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect()
+    }
+
+    /// Number of parameters: the lecture's `sum(p.numel() for p in m.parameters())`.
+    pub fn n_params(&self) -> i64 {
+        self.list.iter().map(|(_, t)| t.numel() as i64).sum()
     }
 
     /// All parameters, then all buffers, by name.
@@ -99,19 +128,18 @@ impl Params {
 /// a=sqrt(5))` (a bound of `1/sqrt(fan_in)`, computed as PyTorch computes it) and a bias
 /// uniform in `±1/sqrt(fan_in)`.
 #[derive(Debug)]
-pub(crate) struct Linear {
+pub struct Linear {
     w: Tensor,
     b: Option<Tensor>,
 }
 
 impl Linear {
-    pub(crate) fn new(
-        p: &mut Params,
-        name: &str,
-        n_in: i64,
-        n_out: i64,
-        bias: bool,
-    ) -> Result<Linear> {
+    /// `nn.Linear(n_in, n_out, bias)`, its parameters `<name>.weight` `(n_out, n_in)` and
+    /// `<name>.bias` added to `p`.
+    ///
+    /// # Errors
+    /// [`Error::Param`] past the parameter limit; [`Error::Torch`] from libtorch.
+    pub fn new(p: &mut Params, name: &str, n_in: i64, n_out: i64, bias: bool) -> Result<Linear> {
         let a = 5f64.sqrt();
         let gain = (2.0 / (1.0 + a.powi(2))).sqrt();
         let bound = 3f64.sqrt() * (gain / (n_in as f64).sqrt());
@@ -125,44 +153,69 @@ impl Linear {
         Ok(Linear { w, b })
     }
 
-    pub(crate) fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// The weight, `(n_out, n_in)` (the same tensor).
+    pub fn weight(&self) -> Tensor {
+        self.w.shallow_clone()
+    }
+
+    /// `x @ W.T + b`: `(..., n_in)` → `(..., n_out)`.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] when the last dimension of `x` is not `n_in`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(x.f_linear(&self.w, self.b.as_ref())?)
     }
 }
 
 /// `nn.Embedding`: a table of `n` vectors, started from a standard normal.
 #[derive(Debug)]
-pub(crate) struct Embedding {
+pub struct Embedding {
     w: Tensor,
 }
 
 impl Embedding {
-    pub(crate) fn new(p: &mut Params, name: &str, n: i64, dim: i64) -> Result<Embedding> {
+    /// `nn.Embedding(n, dim)`, its `<name>.weight` `(n, dim)` added to `p`.
+    ///
+    /// # Errors
+    /// As [`Linear::new`].
+    pub fn new(p: &mut Params, name: &str, n: i64, dim: i64) -> Result<Embedding> {
         Ok(Embedding { w: p.normal(format!("{name}.weight"), &[n, dim])? })
     }
 
     /// The vectors of `ids`: `(...)` → `(..., dim)`.
-    pub(crate) fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+    ///
+    /// # Errors
+    /// [`Error::Torch`] for an id out of range.
+    pub fn forward(&self, ids: &Tensor) -> Result<Tensor> {
         Ok(Tensor::f_embedding(&self.w, ids, -1, false, false)?)
     }
 }
 
 /// `nn.LayerNorm` over the last dimension: weight 1, bias 0.
 #[derive(Debug)]
-pub(crate) struct LayerNorm {
+pub struct LayerNorm {
     w: Tensor,
     b: Tensor,
 }
 
 impl LayerNorm {
-    pub(crate) fn new(p: &mut Params, name: &str, dim: i64) -> Result<LayerNorm> {
+    /// `nn.LayerNorm(dim)`, its `<name>.weight` (ones) and `<name>.bias` (zeros) added to `p`.
+    ///
+    /// # Errors
+    /// As [`Linear::new`].
+    pub fn new(p: &mut Params, name: &str, dim: i64) -> Result<LayerNorm> {
         Ok(LayerNorm {
             w: p.constant(format!("{name}.weight"), &[dim], 1.0)?,
             b: p.constant(format!("{name}.bias"), &[dim], 0.0)?,
         })
     }
 
-    pub(crate) fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// Each vector of the last dimension to mean 0 and (biased) variance 1, then scaled and
+    /// shifted.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] when the last dimension is not `dim`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let dim = self.w.size()[0];
         Ok(x.f_layer_norm([dim], Some(&self.w), Some(&self.b), 1e-5, true)?)
     }

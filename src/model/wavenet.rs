@@ -4,14 +4,14 @@
 //! bias, BatchNorm, `tanh`), then reads out the logits: a dilated causal convolution. Its init is
 //! the lecture's: weights `randn / sqrt(fan_in)`, the last layer's scaled by 0.1.
 //!
-//! BatchNorm makes training differ from use: [`LanguageModel::loss`] normalizes by the batch's
+//! BatchNorm makes training differ from use: [`LanguageModel::loss`](super::LanguageModel::loss) normalizes by the batch's
 //! statistics (over the examples of the batch's words, padding left out) and updates the running
-//! ones; [`LanguageModel::forward`], which evaluation and sampling call, uses the running ones.
+//! ones; [`LanguageModel::forward`](super::LanguageModel::forward), which evaluation and sampling call, uses the running ones.
 
 use tch::{Kind, Tensor};
 
 use super::nn::{BatchNorm, Embedding, Params};
-use super::{Core, LanguageModel, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -92,32 +92,12 @@ impl Wavenet {
     }
 }
 
-impl LanguageModel for Wavenet {
-    fn vocab(&self) -> &Vocab {
-        &self.core.vocab
-    }
-    fn block_size(&self) -> usize {
-        self.core.block_size
-    }
-    fn device(&self) -> tch::Device {
-        self.core.device()
-    }
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.logits(x)
-    }
-    fn parameters(&self) -> Vec<(String, Tensor)> {
-        self.core.parameters()
-    }
-    fn buffers(&self) -> Vec<(String, Tensor)> {
-        self.core.buffers()
-    }
-    fn max_len(&self) -> Option<usize> {
-        Some(self.core.block_size.saturating_sub(1)) // the longest training word
-    }
+network!(Wavenet, training_loss);
 
+impl Wavenet {
     /// The batch's examples (every position of its words with a target: the lecture's examples),
     /// BatchNorm on their statistics.
-    fn loss(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    fn training_loss(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         let c = self.context() as i64;
         let y = y.f_reshape([-1])?;
         let keep = y.f_ge(0)?.f_nonzero()?.f_squeeze_dim(1)?;

@@ -16,6 +16,9 @@ use crate::model::LanguageModel;
 use crate::plot::{line_plot, Png, Series};
 use crate::sample::{Grouped, Sampling};
 
+/// Characters generated per name of [`RunOptions::samples`] when the model is of a text.
+const CHARS_PER_NAME: usize = 20;
+
 /// How to run the loop; the defaults are makemore.py's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOptions {
@@ -26,7 +29,7 @@ pub struct RunOptions {
     pub eval_every: usize,
     /// Sample names every this many steps (makemore.py: 200); 0 never.
     pub sample_every: usize,
-    /// Names per sample (makemore.py: 10).
+    /// Names per sample (makemore.py: 10); of a text, 20 characters each.
     pub samples: usize,
     /// How to sample; the seed of the samples at step `s` is `seed + s`.
     pub sampling: Sampling,
@@ -63,6 +66,8 @@ pub enum Event<'a> {
     Evaluated { step: usize, losses: Losses, saved: Option<&'a Path> },
     /// Names were sampled.
     Sampled { step: usize, names: &'a Grouped },
+    /// Text was generated (a model of a text).
+    Generated { step: usize, text: &'a str },
 }
 
 /// makemore.py's lines: `step 10 | loss 3.1234 | step time 1.23ms`; `step 500 train loss: ...
@@ -90,6 +95,9 @@ impl std::fmt::Display for Event<'_> {
                 Ok(())
             }
             Event::Sampled { names, .. } => write!(f, "{names}"),
+            Event::Generated { step, text } => {
+                write!(f, "step {step}, generated:\n{text}\n{}", "-".repeat(80))
+            }
         }
     }
 }
@@ -160,9 +168,18 @@ impl Trainer {
                     seed: opts.sampling.seed.wrapping_add(step as i64),
                     ..opts.sampling
                 };
-                let names = sampling.sample(self.model(), opts.samples)?;
-                let names = Grouped::new(&names, self.model().vocab(), self.split());
-                emit(&Event::Sampled { step, names: &names })?;
+                match self.split() {
+                    Some(split) => {
+                        let names = sampling.sample(self.model(), opts.samples)?;
+                        let names = Grouped::new(&names, self.model().vocab(), split);
+                        emit(&Event::Sampled { step, names: &names })?;
+                    }
+                    None => {
+                        let text =
+                            sampling.generate(self.model(), opts.samples * CHARS_PER_NAME, "")?;
+                        emit(&Event::Generated { step, text: &text })?;
+                    }
+                }
             }
         }
         if !measured {
@@ -275,12 +292,11 @@ pub fn split_of(words: &[String], seed: Option<i64>) -> Result<Split> {
 /// The model's block size and vocabulary in one line, for headers: `27 characters
 /// (.abcdefghijklmnopqrstuvwxyz), block size 16`.
 pub fn describe(model: &dyn LanguageModel) -> String {
-    format!(
-        "{} characters ({}), block size {}",
-        model.vocab().len(),
-        model.vocab().as_string(),
-        model.block_size()
-    )
+    let (vocab, block) = (model.vocab(), model.block_size());
+    match vocab.is_text() {
+        true => format!("{} characters ({:?}), block size {block}", vocab.len(), vocab.as_string()),
+        false => format!("{} characters ({}), block size {block}", vocab.len(), vocab.as_string()),
+    }
 }
 
 #[cfg(test)]
@@ -317,6 +333,10 @@ mod tests {
                     Event::Sampled { step, names } => {
                         assert_eq!(names.in_train.len() + names.in_test.len() + names.new.len(), 3);
                         seen.push(("sampled", *step))
+                    }
+                    Event::Generated { step, text } => {
+                        assert_eq!(text.chars().count(), 1 + 3 * CHARS_PER_NAME); // the start, then 3 x 20
+                        seen.push(("generated", *step))
                     }
                 }
                 Ok(())
@@ -377,6 +397,67 @@ mod tests {
             &before[..before.iter().filter(|s| s.parse::<usize>().unwrap() < at).count()]
         ));
         assert!(dir.path().join("losses.png").exists());
+    }
+
+    #[test]
+    fn a_run_on_a_text_reads_windows_generates_text_and_resumes_only_on_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model.mm");
+        let text = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n".repeat(4);
+        let cfg = ModelConfig {
+            n_embd: 8,
+            n_head: 2,
+            n_layer: 1,
+            dropout: 0.1,
+            ..ModelConfig::default()
+        };
+        let opts = TrainOptions { batch_size: 4, seed: 1337, ..TrainOptions::default() };
+        let mut t = Trainer::on_text(&text, ModelType::Gpt, &cfg, &opts, 8, 3).unwrap();
+        assert!(
+            t.split().is_none()
+                && t.to_string().starts_with("324 characters of text (291 train, 33 val)"),
+            "{t}"
+        );
+        let run_opts = RunOptions {
+            steps: Some(7),
+            eval_every: 5,
+            sample_every: 5,
+            samples: 3,
+            save_to: Some(path.clone()),
+            ..RunOptions::default()
+        };
+        let (seen, steps, summary) = run(&mut t, &run_opts, false);
+        assert_eq!(steps, (0..7).collect::<Vec<_>>());
+        assert_eq!(seen[..2], [("saved", 5), ("generated", 5)]);
+        assert!(summary.losses.iter().all(|(_, l)| l.test.is_some()));
+        // the losses are measured on the same windows every time: the same model, the same losses
+        let (again, _) = t.evaluate().unwrap();
+        assert_eq!(again, t.evaluate().unwrap().0);
+        let load = || Checkpoint::load(&path, tch::Device::Cpu).unwrap();
+        assert!(load().model.vocab().is_text() && load().model.config().dropout == 0.1);
+        let resumed = Trainer::resume_text(load(), &text, &opts, 3).unwrap();
+        assert!(resumed.steps() >= 6);
+        let e =
+            Trainer::resume_text(load(), &text.replace("Speak", "speak"), &opts, 3).unwrap_err();
+        assert!(e.to_string().contains("another text"), "{e}");
+        let e = Trainer::resume(load(), &["ab".to_string()], &opts).unwrap_err();
+        assert!(
+            e.to_string().contains("trained on a text") && e.to_string().contains("--text"),
+            "{e}"
+        );
+        // too short a text for the block size, and the lecture's models, say so
+        let e = Trainer::on_text(&text, ModelType::Gpt, &cfg, &opts, 40, 3).err().unwrap();
+        assert!(
+            e.to_string().contains("block size = 40") && e.to_string().contains("33 characters"),
+            "{e}"
+        );
+        let e = Trainer::on_text(&text, ModelType::Counts, &cfg, &opts, 8, 3).err().unwrap();
+        assert!(e.to_string().contains("not a text"), "{e}");
+        // a model of words cannot resume on a text
+        let words = trainer();
+        words.save(&path).unwrap();
+        let e = Trainer::resume_text(load(), &text, &opts, 3).err().unwrap();
+        assert!(e.to_string().contains("trained on words"), "{e}");
     }
 
     #[test]

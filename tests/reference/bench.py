@@ -7,6 +7,7 @@
     python tests/reference/bench.py data/names.txt REPS --part3         # part 3's loops alone
     python tests/reference/bench.py data/names.txt REPS --part4         # part 4's loop alone
     python tests/reference/bench.py data/names.txt REPS --part5         # part 5's loop alone
+    python tests/reference/bench.py data/tinyshakespeare.txt REPS --gpt # the GPT lecture's loops
 
 Each line is `py<TAB>operation<TAB>median seconds<TAB>result`, where the result is the final loss
 (or a digest of the sampled names) that the Rust side must reproduce.
@@ -172,6 +173,48 @@ def part5(path, reps):
         line(op, s, f'{loss:.9f}')
 
 
+GPT_STEPS = 500  # steps of the GPT lecture's small model (the lecture's final cell)
+GPT_BIG_STEPS = 20  # steps of gpt.py's 10.8 M model
+
+
+def gpt(path, reps):
+    """The GPT lecture's loop (tests/reference/gpt.py, our code of the lecture): its final small
+    model (209,729 parameters; batch 16, block 32) GPT_STEPS steps, and gpt.py's model (10,788,929;
+    batch 64, block 256, dropout 0.2) GPT_BIG_STEPS steps, each from torch.manual_seed(1337),
+    AdamW, no evaluation; the loop alone timed, the last loss."""
+    import gpt as G
+    text = open(path, encoding='utf-8').read()
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+    train_data = data[:int(0.9 * len(data))]
+    for op, (batch, block, n_embd, n_head, n_layer, dropout, lr, steps) in (
+            ('gpt_small', (16, 32, 64, 4, 4, 0.0, 1e-3, GPT_STEPS)),
+            ('gpt_big', (64, 256, 384, 6, 6, 0.2, 3e-4, GPT_BIG_STEPS))):
+        def setup():
+            torch.manual_seed(1337)
+            model = G.GPTLanguageModel('layernorm', len(chars), n_embd, n_head, n_layer, block, dropout)
+            return model, torch.optim.AdamW(model.parameters(), lr=lr)
+
+        def run(model, optimizer):
+            for _ in range(steps):
+                ix = torch.randint(len(train_data) - block, (batch,))
+                x = torch.stack([train_data[i:i + block] for i in ix])
+                y = torch.stack([train_data[i + 1:i + block + 1] for i in ix])
+                _, loss = model(x, y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+            return loss.item()
+        times, loss = [], None
+        for _ in range(reps):
+            model, optimizer = setup()
+            t = time.perf_counter()
+            loss = run(model, optimizer)
+            times.append(time.perf_counter() - t)
+        line(op, statistics.median(times), f'{loss:.9f}')
+
+
 def rss(path):
     """One 100-step training and nothing else, in its own process: its peak RSS."""
     words = L.read_words(path)
@@ -194,6 +237,8 @@ if __name__ == '__main__':
         part4(sys.argv[1], int(sys.argv[2]))
     elif '--part5' in sys.argv:  # part 5's loop alone
         part5(sys.argv[1], int(sys.argv[2]))
+    elif '--gpt' in sys.argv:  # the GPT lecture's loops, on tiny Shakespeare
+        gpt(sys.argv[1], int(sys.argv[2]))
     elif '--one-thread' in sys.argv:
         torch.set_num_threads(1)
         words = L.read_words(sys.argv[1])

@@ -1,0 +1,66 @@
+//! Text as one stream of characters, the GPT lecture's data (`part6_gpt/`, `makemore --text`):
+//! [`read_text`] reads a file whole, with an error for one that is empty or not text.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The whole of a UTF-8 text file (a byte order mark dropped), as the lecture's
+/// `open('input.txt', 'r', encoding='utf-8').read()`.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read; [`Error::Text`] when it is empty, holds NUL bytes (a
+/// binary file) or is not UTF-8 (with the line where that starts).
+pub fn read_text(path: impl AsRef<Path>) -> Result<String> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| {
+        let missing =
+            "check the path; for the lecture's text run `make data`, which fetches data/tinyshakespeare.txt";
+        crate::io::read_error(path, source, "a text file", missing)
+    })?;
+    let bad = |why: String, hint| Error::Text { path: path.to_path_buf(), why, hint };
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let why = format!("it holds a NUL byte on line {line}: it is binary, not text");
+        return Err(bad(why, "give it a plain text file (UTF-8)"));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        bad(format!("line {line} is not valid UTF-8"), "save the file as UTF-8 text")
+    })?;
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    if text.is_empty() {
+        return Err(bad("it is empty".into(), "give it a file with some text in it"));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_files_read_whole_and_bad_ones_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        let text = "First Citizen:\nBefore we proceed any further, hear me speak.\n";
+        assert_eq!(read_text(write("ok.txt", text.as_bytes())).unwrap(), text);
+        assert_eq!(read_text(write("bom.txt", "\u{feff}ab".as_bytes())).unwrap(), "ab");
+        let e = read_text(write("empty.txt", b"")).unwrap_err().to_string();
+        assert!(e.contains("empty.txt: it is empty (hint: "), "{e}");
+        let e = read_text(write("bin.dat", b"ab\ncd\0ef")).unwrap_err().to_string();
+        assert!(e.contains("NUL byte on line 2: it is binary"), "{e}");
+        let e = read_text(write("latin1.txt", b"a\nb\nfa\xe7ade")).unwrap_err().to_string();
+        assert!(e.contains("line 3 is not valid UTF-8"), "{e}");
+        let e = read_text(dir.path().join("missing.txt")).unwrap_err().to_string();
+        assert!(e.contains("missing.txt") && e.contains("make data"), "{e}");
+    }
+}
