@@ -14,6 +14,10 @@ pub enum Error {
     /// There is no saved model where one was looked for.
     #[error("there is no model in {}: no {} there (hint: train one into it first)", .dir.display(), .file)]
     NoModel { dir: PathBuf, file: &'static str },
+    /// A work dir or model file that does not hold what the command needs (another type, a
+    /// model training would replace).
+    #[error("{} {why} (hint: {hint})", .path.display())]
+    Saved { path: PathBuf, why: String, hint: String },
     /// The input is not valid UTF-8.
     #[error("{path}: line {line} is not valid UTF-8 (hint: save the file as UTF-8 text, one word per line)")]
     Utf8 { path: PathBuf, line: usize },

@@ -13,7 +13,7 @@
 //! [`eval`] (the loss of a model on words), [`sample`] (drawing names), [`plot`] (heatmaps and
 //! curves and histograms, inline in a notebook), [`train`] (makemore.py's training and its whole loop).
 //! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
-//! `src/main.rs`, behind the default feature `cli`; notebooks use the crate without it.
+//! `src/cli/`, behind the default feature `cli`; notebooks use the crate without it.
 //!
 //! ```no_run
 //! use makemore::prelude::*;
@@ -37,6 +37,7 @@ pub mod plot;
 mod rng;
 pub mod sample;
 pub mod train;
+pub mod workdir;
 
 /// The seed the lecture gives torch's generator: `torch.Generator().manual_seed(2147483647)`.
 pub const SEED: i64 = 2147483647;
@@ -65,8 +66,10 @@ pub mod prelude {
     pub use crate::rng::with_torch_seed;
     pub use crate::sample::{sample, Grouped, Sampling};
     pub use crate::train::{
-        AdamW, Checkpoint, Event, Losses, RunOptions, RunSummary, TrainOptions, Trainer,
+        AdamW, Checkpoint, Event, Losses, RunOptions, RunSummary, TextOptions, TrainOptions,
+        Trainer,
     };
+    pub use crate::workdir::{Expect, Output};
     pub use crate::SEED;
     pub use tch::{manual_seed, no_grad, Device, IndexOp, Kind, Tensor};
 }

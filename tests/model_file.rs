@@ -184,3 +184,47 @@ fn saving_into_a_missing_folder_leaves_nothing_behind() -> Result<()> {
     assert!(listing(&dir.path().join("taken")).is_empty());
     Ok(())
 }
+
+/// Model files of format version 3, which stored the type as its position in the list of types,
+/// one per type and one of a text, written by the last binary that wrote them (commit d98656c,
+/// `tests/fixtures/model_v3/make.sh`): each loads as its type and samples what that binary
+/// sampled from it, and saved again it names its type.
+#[test]
+fn version_3_files_still_load_and_sample_as_they_did() -> Result<()> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/model_v3");
+    let samples = std::fs::read_to_string(dir.join("samples.txt")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    for line in samples.lines() {
+        let (file, want) = line.split_once(": ").unwrap();
+        let model = Model::load(dir.join(format!("{file}.mm")))?;
+        let kind = file.trim_end_matches("-text");
+        assert_eq!(model.kind().name(), kind, "{file}");
+        let got = match model.vocab().is_text() {
+            true => {
+                Sampling { seed: 7, ..Sampling::default() }
+                    .generate(&model, 40, "")?
+                    .replace('\n', "|")
+                    + "|"
+            }
+            false => {
+                let names =
+                    Sampling { seed: 7, ..Sampling::default() }.sample_from(&model, 5, "")?;
+                names.iter().map(|n| model.vocab().strip(n).to_string() + " ").collect()
+            }
+        };
+        assert_eq!(got, want, "{file}");
+        // saved now, the file names its type, and reads back the same
+        let path = tmp.path().join(format!("{file}.mm"));
+        model.save(&path)?;
+        let named =
+            Tensor::read_safetensors(&path)?.into_iter().find(|(n, _)| n == "type").unwrap().1;
+        assert_eq!(Vec::<u8>::try_from(&named).unwrap(), kind.as_bytes(), "{file}");
+        assert_eq!(Model::load(&path)?.kind(), model.kind());
+        seen.push(model.kind());
+    }
+    seen.sort_by_key(|k| k.name());
+    seen.dedup();
+    assert_eq!(seen.len(), 10, "one file for each of version 3's ten types: {seen:?}");
+    Ok(())
+}

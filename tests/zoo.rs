@@ -227,6 +227,27 @@ fn training_matches_makemore_py_step_for_step() -> Result<()> {
     Ok(())
 }
 
+/// A word list smaller than a batch (12 words, batches of 32): makemore.py's loader draws with
+/// replacement, so it trains, and so do we, with its batches and its losses.
+#[test]
+fn fewer_words_than_a_batch_train_as_in_makemore_py() -> Result<()> {
+    let r = &makemore_reference()["tiny"];
+    let words = words()[..12].to_vec();
+    for (kind, name, tolerance) in
+        [(ModelType::Bigram, "bigram", 1e-6), (ModelType::Mlp, "mlp", 1e-4)]
+    {
+        let opts = TrainOptions::default();
+        assert!(opts.batch_size > 12);
+        let mut trainer = Trainer::new(&words, kind, &ModelConfig::default(), &opts)?;
+        assert_eq!(trainer.split().unwrap().train.len() as u64, r["n_train"].as_u64().unwrap());
+        for (step, want) in floats(&r[name]).iter().enumerate() {
+            let loss = trainer.step()?;
+            assert!((loss - want).abs() <= tolerance, "{name} step {step}: {loss} vs {want}");
+        }
+    }
+    Ok(())
+}
+
 /// makemore.py's work dirs: its own `model.pt` (written by makemore.py in `make reference`)
 /// reads as the same network: the same loss on the same words, for all six types.
 #[test]

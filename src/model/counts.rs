@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use tch::{Kind, Tensor};
 
-use super::{table_log_likelihood, table_rows, LanguageModel};
+use super::table::{table_log_likelihood, table_rows};
+use super::LanguageModel;
 use crate::data::{Dataset, Vocab};
 use crate::error::{non_negative, Error, Result};
 

@@ -4,7 +4,7 @@
 //! | tensor        | kind  | holds                                                        |
 //! |---------------|-------|--------------------------------------------------------------|
 //! | `makemore`    | Int64 | `[magic, format version]`                                    |
-//! | `type`        | Int64 | the [`ModelType`], as its index in [`ModelType::ALL`]        |
+//! | `type`        | UInt8 | the [`ModelType`]'s name in UTF-8 (`gru`); in version 3 files, Int64, its position in [`V3_TYPES`] |
 //! | `block_size`  | Int64 | characters of context                                        |
 //! | `smoothing`   | F64   | add-k smoothing of a count model (0 otherwise)              |
 //! | `config`      | Int64 | a network's `[n_layer, n_head, n_embd, n_embd2]`             |
@@ -31,22 +31,24 @@ use crate::error::{Error, Result};
 
 /// "makemore" in ASCII, read as a big-endian number: marks the file as ours.
 const MAGIC: i64 = 0x6d61_6b65_6d6f_7265;
-/// The format version; bump it when the layout changes. Version 3: makemore.py's bigram saves
-/// its table as `p.logits`, and training state as typed `train.*` tensors. Older files are
-/// refused with a line that says so (train the model again).
-const VERSION: i64 = 3;
+/// The format version; bump it when the layout changes. Version 4: the type by its name.
+/// Version 3 (read too): the type by its position in the list of types of that version,
+/// [`V3_TYPES`]. Older files are refused with a line that says so (train the model again).
+const VERSION: i64 = 4;
+/// The list of types as version 3 files number them, frozen: a type added since has no number.
+const V3_TYPES: [&str; 10] =
+    ["counts", "neural", "bigram", "mlp", "rnn", "gru", "bow", "transformer", "wavenet", "gpt"];
 
 /// Saves `model`, and `extra` tensors (named `train.*`) beside it.
 pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> Result<()> {
     let codes: Vec<i32> = model.vocab().chars().iter().map(|&c| c as i32).collect();
-    let kind = ModelType::ALL.iter().position(|&k| k == model.kind()).unwrap_or(0);
     let smoothing = match model {
         Model::Counts(m) => m.smoothing(),
         _ => 0.0,
     };
     let mut tensors: BTreeMap<String, Tensor> = BTreeMap::new();
     tensors.insert("makemore".into(), Tensor::from_slice(&[MAGIC, VERSION]));
-    tensors.insert("type".into(), Tensor::from_slice(&[kind as i64]));
+    tensors.insert("type".into(), Tensor::from_slice(model.kind().name().as_bytes()));
     tensors.insert("block_size".into(), Tensor::from_slice(&[model.block_size() as i64]));
     tensors.insert("smoothing".into(), Tensor::from_slice(&[smoothing]));
     let cfg = model.config();
@@ -112,9 +114,9 @@ pub(crate) fn load_on(
     if marker[0] != MAGIC {
         return Err(bad("it is not a makemore model file (its marker is wrong)".into()));
     }
-    if marker[1] < VERSION {
+    if marker[1] < 3 {
         return Err(bad(format!(
-            "it was written by an older makemore (format version {}; this one reads {VERSION})",
+            "it was written by an older makemore (format version {}; this one reads 3 and {VERSION})",
             marker[1]
         )));
     }
@@ -128,10 +130,23 @@ pub(crate) fn load_on(
     if checksum(&tensors)? as i64 != sum {
         return Err(bad("its checksum does not match its contents: the file is corrupted".into()));
     }
-    let kind = usize::try_from(ints("type", 1)?[0])
-        .ok()
-        .and_then(|i| ModelType::ALL.get(i).copied())
-        .ok_or_else(|| bad("it holds a model type this makemore does not know (hint: a newer makemore wrote it)".into()))?;
+    let name = match marker[1] {
+        3 => usize::try_from(ints("type", 1)?[0])
+            .ok()
+            .and_then(|i| V3_TYPES.get(i))
+            .map(|n| n.to_string()),
+        _ => tensors
+            .get("type")
+            .filter(|t| t.kind() == Kind::Uint8 && t.dim() == 1)
+            .and_then(|t| Vec::<u8>::try_from(t).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+    };
+    let kind = name.as_deref().and_then(|n| n.parse::<ModelType>().ok()).ok_or_else(|| {
+        let name = name.as_deref().unwrap_or("unreadable");
+        bad(format!(
+            "its model type ({name}) is not one this makemore knows: a newer makemore wrote it"
+        ))
+    })?;
     let block_size = ints("block_size", 1)?[0];
     let vocab = read_vocab(&tensors).map_err(|e| bad(format!("its vocabulary is invalid: {e}")))?;
     let param = |name: &str| -> Result<Tensor> {

@@ -69,6 +69,7 @@ macro_rules! network {
 
 pub mod bigram;
 pub mod bow;
+mod config;
 pub mod counts;
 pub(crate) mod file;
 pub mod gpt;
@@ -78,11 +79,13 @@ pub mod neural;
 pub mod nn;
 mod pt;
 pub mod rnn;
+mod table;
 pub mod transformer;
 pub mod wavenet;
 
 pub use bigram::Bigram;
 pub use bow::Bow;
+pub use config::ModelConfig;
 pub use counts::CountModel;
 pub use gpt::Gpt;
 pub use mlp::Mlp;
@@ -133,7 +136,7 @@ pub trait LanguageModel: std::fmt::Debug {
     /// As [`LanguageModel::forward`].
     fn log_likelihood(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         let logp = self.forward(x)?.f_log_softmax(-1, Kind::Float)?; // (B, T, V)
-        pick_targets(&logp, y)
+        table::pick_targets(&logp, y)
     }
 
     /// The tensors the model learns, by name (makemore.py's names for its networks): what
@@ -195,35 +198,6 @@ impl Core {
     fn buffers(&self) -> Vec<(String, Tensor)> {
         self.buffers.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect()
     }
-}
-
-/// `logp[b, t, y[b, t]]` for every position: `(B, T, V)` and `(B, T)` → `(B, T)`, 0 at `y = -1`.
-fn pick_targets(logp: &Tensor, y: &Tensor) -> Result<Tensor> {
-    let picked =
-        logp.f_gather(-1, &y.f_clamp_min(0)?.f_unsqueeze(-1)?, false)?.f_squeeze_dim(-1)?;
-    Ok(picked.f_masked_fill(&y.f_lt(0)?, 0.0)?)
-}
-
-/// The context row of every position of `x` `(B, T)` for a `[V^context, V]` table: the last
-/// `context` tokens up to `t` (`.` before the start) as a base-`V` number, `(B, T)`.
-fn table_rows(x: &Tensor, context: usize, v: usize) -> Result<Tensor> {
-    let (b, t) = x.size2()?;
-    let pad = Tensor::f_zeros([b, context as i64 - 1], (Kind::Int64, x.device()))?;
-    let padded = Tensor::f_cat(&[&pad, x], 1)?; // (B, T + context - 1)
-    let mut rows = padded.f_narrow(1, 0, t)?;
-    for k in 1..context as i64 {
-        rows = rows.f_mul_scalar(v as i64)?.f_add(&padded.f_narrow(1, k, t)?)?;
-    }
-    Ok(rows)
-}
-
-/// `logp[row, y]` for every position, from a `[V^context, V]` table of log-probabilities:
-/// [`LanguageModel::log_likelihood`] of the table models, without `(B, T, V)` logits.
-fn table_log_likelihood(logp: &Tensor, rows: &Tensor, y: &Tensor) -> Result<Tensor> {
-    let v = logp.size()[1];
-    let cells = rows.f_mul_scalar(v)?.f_add(&y.f_clamp_min(0)?)?; // (B, T)
-    let picked = logp.f_reshape(-1)?.f_take(&cells)?;
-    Ok(picked.f_masked_fill(&y.f_lt(0)?, 0.0)?)
 }
 
 /// The one list of model types: `ModelType` (its variants, names and `ALL`) and the `Model`
@@ -345,7 +319,7 @@ impl ModelType {
     /// lecture's [`crate::SEED`] for the lecture's two.
     pub fn seed(self) -> i64 {
         match self.is_makemore() {
-            true => 3407,
+            true => crate::train::TrainOptions::default().seed,
             false => crate::SEED,
         }
     }
@@ -354,8 +328,8 @@ impl ModelType {
     /// lecture's net (large because the net is tiny and its loss smooth).
     pub fn learning_rate(self) -> f64 {
         match self.is_makemore() {
-            true => 5e-4,
-            false => 50.0,
+            true => crate::train::TrainOptions::default().learning_rate,
+            false => methods::TrainConfig::default().lr,
         }
     }
 }
@@ -372,103 +346,6 @@ impl std::str::FromStr for ModelType {
             why: "there is no such model type",
             hint: format!("use one of {}", names.join(", ")),
         })
-    }
-}
-
-/// The sizes of makemore.py's networks (its `ModelConfig`): each network uses the ones it needs.
-/// The defaults are makemore.py's.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ModelConfig {
-    /// Transformer blocks.
-    pub n_layer: usize,
-    /// Attention heads in each block; they split `n_embd` between them.
-    pub n_head: usize,
-    /// Width of the embeddings, and of the Transformer.
-    pub n_embd: usize,
-    /// Width of the hidden layer (MLP, BoW) and of the hidden state (RNN, GRU).
-    pub n_embd2: usize,
-    /// The chance that dropout zeroes a value in training (gpt); 0 turns it off.
-    pub dropout: f64,
-}
-
-impl Default for ModelConfig {
-    fn default() -> Self {
-        ModelConfig { n_layer: 4, n_head: 4, n_embd: 64, n_embd2: 64, dropout: 0.0 }
-    }
-}
-
-/// The most levels a wavenet may have: a context of 2^10 = 1,024 characters.
-const MAX_WAVENET_LEVELS: usize = 10;
-
-impl ModelConfig {
-    /// The sizes a model of `kind` has unless told otherwise: makemore.py's defaults, and part 5's
-    /// for `wavenet` (3 levels, so a context of 8; embeddings of 24; 128 neurons per level).
-    pub fn of(kind: ModelType) -> ModelConfig {
-        match kind {
-            ModelType::Wavenet => {
-                ModelConfig { n_layer: 3, n_embd: 24, n_embd2: 128, ..ModelConfig::default() }
-            }
-            _ => ModelConfig::default(),
-        }
-    }
-
-    /// Checks the sizes a model of `kind` uses.
-    ///
-    /// # Errors
-    /// [`Error::Param`] for a size of 0, or heads that do not split `n_embd` evenly.
-    pub fn check(&self, kind: ModelType) -> Result<()> {
-        let used: &[(&'static str, usize)] = match kind {
-            ModelType::Counts | ModelType::Neural | ModelType::Bigram => &[],
-            ModelType::Transformer | ModelType::Gpt => {
-                &[("n_layer", self.n_layer), ("n_head", self.n_head), ("n_embd", self.n_embd)]
-            }
-            ModelType::Wavenet => {
-                &[("n_layer", self.n_layer), ("n_embd", self.n_embd), ("n_embd2", self.n_embd2)]
-            }
-            _ => &[("n_embd", self.n_embd), ("n_embd2", self.n_embd2)],
-        };
-        if let Some((name, _)) = used.iter().find(|(_, v)| *v == 0) {
-            return Err(Error::param(
-                name,
-                0,
-                "it must be at least 1",
-                "leave it out for makemore.py's default",
-            ));
-        }
-        if kind == ModelType::Wavenet && self.n_layer > MAX_WAVENET_LEVELS {
-            return Err(Error::Param {
-                name: "n_layer",
-                value: self.n_layer.to_string(),
-                why: "a wavenet of n_layer levels reads 2^n_layer characters",
-                hint: format!("use at most {MAX_WAVENET_LEVELS} (part 5's: 3, a context of 8)"),
-            });
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(Error::param(
-                "dropout",
-                self.dropout,
-                "it is a probability below 1",
-                "use 0 (none) to 0.5; gpt.py's is 0.2",
-            ));
-        }
-        if self.dropout > 0.0 && kind != ModelType::Gpt {
-            return Err(Error::param(
-                "dropout",
-                self.dropout,
-                "only the GPT lecture's model (gpt) has dropout",
-                "use --type gpt, or leave --dropout out",
-            ));
-        }
-        let attention = matches!(kind, ModelType::Transformer | ModelType::Gpt);
-        if attention && !self.n_embd.is_multiple_of(self.n_head) {
-            return Err(Error::param(
-                "n_head",
-                self.n_head,
-                "the heads must split n_embd evenly",
-                "pick n_head dividing n_embd, e.g. 4 heads for n_embd 64",
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -594,48 +471,5 @@ fn bad_file(path: &Path, why: impl Into<String>) -> Error {
         path: path.to_path_buf(),
         why: why.into(),
         hint: "train and save the model again with this version of makemore",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::eval::nll;
-
-    #[test]
-    fn every_position_reads_its_own_context() {
-        let w: Vec<String> = ["emma", "olivia", "ava"].iter().map(|s| s.to_string()).collect();
-        let v = Vocab::from_words(&w).unwrap();
-        let x = crate::data::Sequences::new(&w, &v, 7).unwrap();
-        for context in [1, 2, 3] {
-            let rows = table_rows(x.x(), context, v.len()).unwrap();
-            // row of position t = the `context` tokens up to t, as in the lecture's Dataset
-            let ds = crate::data::Dataset::new(&w[..1], &v, context).unwrap();
-            let first: Vec<i64> = Vec::try_from(rows.get(0).narrow(0, 0, 5)).unwrap();
-            assert_eq!(first, Vec::<i64>::try_from(ds.xs()).unwrap(), "context {context}");
-        }
-    }
-
-    #[test]
-    fn table_models_score_as_their_logits_say() {
-        let w: Vec<String> =
-            ["emma", "olivia", "ava", "isabella"].iter().map(|s| s.to_string()).collect();
-        let v = Vocab::from_words(&w).unwrap();
-        let counts = CountModel::fit(&w, &v, 2, 0.5).unwrap();
-        let net = NeuralModel::new(&v, 2, 3).unwrap();
-        let s = crate::data::Sequences::new(&w, &v, 9).unwrap();
-        for m in [&counts as &dyn LanguageModel, &net] {
-            // the override picks from the table what the default computes from the logits
-            let fast = m.log_likelihood(s.x(), s.y()).unwrap();
-            let logp = m.forward(s.x()).unwrap().log_softmax(-1, Kind::Float);
-            let slow = pick_targets(&logp, s.y()).unwrap();
-            assert!(fast.allclose(&slow, 1e-5, 1e-6, false), "{m:?}");
-            // and the probabilities of the next character are the softmax of the last logits
-            let p = m.next_probs(&s.x().narrow(1, 0, 3)).unwrap();
-            let q =
-                m.forward(&s.x().narrow(1, 0, 3)).unwrap().select(1, -1).softmax(-1, Kind::Float);
-            assert!(p.allclose(&q, 1e-5, 1e-6, false));
-            assert!(nll(m, &w).unwrap().is_finite());
-        }
     }
 }

@@ -4,7 +4,8 @@
 
 use tch::{Kind, Tensor};
 
-use super::{table_log_likelihood, table_rows, LanguageModel};
+use super::table::{table_log_likelihood, table_rows};
+use super::LanguageModel;
 use crate::data::{context_rows, Vocab};
 use crate::error::{Error, Result};
 

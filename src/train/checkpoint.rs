@@ -13,8 +13,9 @@ use std::path::Path;
 use tch::{Device, Tensor};
 
 use crate::error::{Error, Result};
-use crate::model::{file, Model};
+use crate::model::{file, LanguageModel, Model};
 use crate::rng::TorchGenerator;
+use crate::sample::{Grouped, Sampling};
 
 /// Where training stood when a model was saved: what [`crate::train::Trainer::resume`] needs.
 #[derive(Debug)]
@@ -55,6 +56,34 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// What a saved model gives when asked for samples, as lines to print: `n` characters of a
+    /// model of a text (unless told, [`super::TextOptions`]'s), or `n` names (unless told, 10),
+    /// grouped as in train / in test / new when the `words` are given, split as training split
+    /// them (the saved seed, else `split_seed`; with neither, all count as training).
+    ///
+    /// # Errors
+    /// As [`Sampling::sample_from`], [`Sampling::generate`] and [`super::run::split_of`].
+    pub fn samples(
+        &self,
+        sampling: &Sampling,
+        n: Option<usize>,
+        prefix: &str,
+        words: Option<&[String]>,
+        split_seed: Option<i64>,
+    ) -> Result<String> {
+        let (model, vocab) = (&self.model, self.model.vocab());
+        if vocab.is_text() {
+            let chars = n.unwrap_or(super::TextOptions::default().chars);
+            return Ok(sampling.generate(model, chars, prefix)? + "\n");
+        }
+        let names = sampling.sample_from(model, n.unwrap_or(10), prefix)?;
+        let Some(words) = words else {
+            return Ok(names.iter().map(|name| format!("{}\n", vocab.strip(name))).collect());
+        };
+        let seed = self.state.as_ref().map(|s| s.split_seed).or(split_seed);
+        Ok(format!("{}\n", Grouped::new(&names, vocab, &super::run::split_of(words, seed)?)))
+    }
+
     /// Reads a model file once, onto `device`.
     ///
     /// # Errors

@@ -9,105 +9,31 @@
 
 use tch::{Device, Kind, Tensor};
 
-use crate::data::{block_size, permutation, Dataset, Sequences, Split, Vocab};
+use crate::data::{block_size, permutation, Sequences, Split, Vocab};
 use crate::error::{Error, Result};
-use crate::eval::{evaluate, nll};
-use crate::loss::cross_entropy;
-use crate::model::methods::TrainConfig;
-use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
+use crate::eval::evaluate;
+use crate::model::{LanguageModel, Model, ModelConfig, ModelType};
 use crate::rng::{with_torch_lock, with_torch_seed, TorchGenerator};
 
+mod adamw;
 mod checkpoint;
+mod lecture;
+mod options;
 pub mod run;
+mod text;
 
+pub use adamw::AdamW;
 pub use checkpoint::{Checkpoint, TrainState};
+pub use lecture::fit_lecture;
+pub use options::{parse_device, TrainOptions};
 pub use run::{Event, LossLog, RunOptions, RunSummary};
+use text::Stream;
+pub use text::TextOptions;
 /// The training words the train loss is measured on (makemore.py draws 1,100 at random; these
 /// are fixed, so the curve does not jitter with the draw).
 const TRAIN_EVAL_WORDS: usize = 1000;
-/// AdamW's betas (makemore.py's) and epsilon (PyTorch's).
+/// AdamW's betas: makemore.py's (on a text, PyTorch's, as the GPT lecture's script).
 const BETAS: (f64, f64) = (0.9, 0.99);
-const EPS: f64 = 1e-8;
-
-/// How to train; the defaults are makemore.py's.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrainOptions {
-    /// Words per step.
-    pub batch_size: usize,
-    /// AdamW's learning rate.
-    pub learning_rate: f64,
-    /// AdamW's weight decay: every step shrinks every weight by `lr * wd` of itself.
-    pub weight_decay: f64,
-    /// Seeds torch's generator: the split, the initial weights and the batches.
-    pub seed: i64,
-    /// Where the model and the batches live.
-    pub device: Device,
-}
-
-impl Default for TrainOptions {
-    fn default() -> Self {
-        TrainOptions {
-            batch_size: 32,
-            learning_rate: 5e-4,
-            weight_decay: 0.01,
-            seed: 3407,
-            device: Device::Cpu,
-        }
-    }
-}
-
-impl TrainOptions {
-    fn check(&self) -> Result<()> {
-        if self.batch_size == 0 {
-            return Err(Error::param(
-                "batch size",
-                0,
-                "a step needs at least one word",
-                "use 32, makemore.py's",
-            ));
-        }
-        crate::error::non_negative("learning rate", self.learning_rate)?;
-        crate::error::non_negative("weight decay", self.weight_decay)?;
-        Ok(())
-    }
-}
-
-/// The device named `name`, as makemore.py's `--device` takes it: `cpu`, `cuda`, `cuda:N`, `mps`.
-///
-/// # Errors
-/// [`Error::Param`] for an unknown name, or a device this machine or this build of makemore
-/// cannot use.
-pub fn parse_device(name: &str) -> Result<Device> {
-    let cuda_hint = "use the cpu; for a GPU, build with MAKEMORE_CUDA=1 on a machine with an NVIDIA GPU and torch's CUDA wheel";
-    let device = match name {
-        "cpu" => Device::Cpu,
-        "mps" => Device::Mps,
-        "cuda" => Device::Cuda(0),
-        _ => match name.strip_prefix("cuda:").and_then(|n| n.parse().ok()) {
-            Some(n) => Device::Cuda(n),
-            None => {
-                return Err(Error::param(
-                    "device",
-                    name,
-                    "it is not a device name",
-                    "use cpu, cuda, cuda:N or mps",
-                ))
-            }
-        },
-    };
-    match device {
-        Device::Cuda(n) if n as i64 >= tch::Cuda::device_count() => {
-            Err(Error::param("device", name, "no such CUDA device is available here", cuda_hint))
-        }
-        Device::Mps if !tch::utils::has_mps() => Err(Error::param(
-            "device",
-            name,
-            "Apple's MPS is not available here",
-            "use the cpu (MPS needs a Mac with Apple silicon)",
-        )),
-        _ => Ok(device),
-    }
-}
 
 /// The losses of one evaluation: mean negative log likelihood per character.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -141,7 +67,7 @@ pub struct Trainer {
 }
 
 /// What a [`Trainer`] learns from.
-enum Corpus {
+pub(super) enum Corpus {
     /// makemore.py's words: the split, and the padded words of each part.
     Words { split: Split, train: Sequences, train_eval: Sequences, test: Option<Sequences> },
     /// A text as one stream, the GPT lecture's.
@@ -158,76 +84,6 @@ impl Corpus {
             false => Some(Sequences::new(&split.test, vocab, len)?),
         };
         Ok(Corpus::Words { split, train, train_eval, test })
-    }
-}
-
-/// A text as one stream of character indices, split as the lecture splits it: the first 90% to
-/// train on, the rest to validate on. A batch is `batch_size` windows of `block + 1` characters
-/// at random places of the training part; the losses are the mean of `eval_batches` batches of
-/// each part, at places drawn once from the seed, so that every measurement reads the same text.
-struct Stream {
-    train: Tensor,
-    val: Tensor,
-    block: i64,
-    eval_train: Vec<i64>,
-    eval_val: Vec<i64>,
-}
-
-impl Stream {
-    fn new(
-        text: &str,
-        vocab: &Vocab,
-        block: usize,
-        batch: usize,
-        evals: usize,
-        seed: i64,
-    ) -> Result<Stream> {
-        let ids = vocab.encode_text(text)?;
-        let n = (0.9 * ids.len() as f64) as usize; // first 90% will be train, rest val
-        let (train, val) = ids.split_at(n);
-        if val.len() <= block {
-            return Err(Error::Param {
-                name: "block size",
-                value: block.to_string(),
-                why: "a window is block size + 1 characters, and the validation text is shorter",
-                hint: format!(
-                    "the last 10% of this text is {} characters: use a block size below that, or a longer text",
-                    val.len()
-                ),
-            });
-        }
-        let mut g = TorchGenerator::new(seed);
-        let mut starts = |len: usize| -> Vec<i64> {
-            (0..evals * batch).map(|_| i64::from(g.random() % (len - block) as u32)).collect()
-        };
-        let (eval_train, eval_val) = (starts(train.len()), starts(val.len()));
-        Ok(Stream {
-            train: Tensor::from_slice(train),
-            val: Tensor::from_slice(val),
-            block: block as i64,
-            eval_train,
-            eval_val,
-        })
-    }
-
-    /// The windows of `data` at `starts`: inputs `(B, block)` and the targets, one character on.
-    fn windows(&self, data: &Tensor, starts: &[i64], device: Device) -> Result<(Tensor, Tensor)> {
-        let offsets = Tensor::f_arange(self.block, (Kind::Int64, Device::Cpu))?.f_unsqueeze(0)?;
-        let ix = Tensor::from_slice(starts).f_unsqueeze(1)?.f_add(&offsets)?; // (B, block)
-        let take = |ix: &Tensor| -> Result<Tensor> { Ok(data.f_take(ix)?.f_to(device)?) };
-        Ok((take(&ix)?, take(&ix.f_add_scalar(1)?)?))
-    }
-
-    /// The mean loss of the batches of windows at `starts`, as the lecture's `estimate_loss`.
-    fn loss(&self, model: &Model, data: &Tensor, starts: &[i64], batch: usize) -> Result<f64> {
-        tch::no_grad(|| {
-            let mut losses = Vec::new();
-            for chunk in starts.chunks(batch) {
-                let (x, y) = self.windows(data, chunk, model.device())?;
-                losses.push(cross_entropy(&model.forward(&x)?, &y)?.f_double_value(&[])?);
-            }
-            Ok(losses.iter().sum::<f64>() / losses.len().max(1) as f64)
-        })
     }
 }
 
@@ -306,92 +162,6 @@ impl Trainer {
         Self::assemble(model, split, opts, TorchGenerator::new(batch_seed), words)
     }
 
-    /// The GPT lecture's start on a text: seed torch's generator, make the model (the text's
-    /// characters as its vocabulary, windows of `block_size`), draw the seed of the batches;
-    /// split the text 90/10 and draw the places of the `eval_batches` batches the losses are
-    /// measured on. AdamW with PyTorch's betas, as the lecture's.
-    ///
-    /// # Errors
-    /// [`Error::Param`] for a lecture model type, bad options or sizes, a block size the text is
-    /// too short for; as [`Vocab::from_text`].
-    pub fn on_text(
-        text: &str,
-        kind: ModelType,
-        cfg: &ModelConfig,
-        opts: &TrainOptions,
-        block_size: usize,
-        eval_batches: usize,
-    ) -> Result<Trainer> {
-        opts.check()?;
-        text_kind(kind)?;
-        if eval_batches == 0 {
-            let hint = "use 200, the lecture's eval_iters";
-            return Err(Error::param(
-                "eval batches",
-                0,
-                "the losses are a mean over batches",
-                hint,
-            ));
-        }
-        let vocab = Vocab::from_text(text)?;
-        let stream =
-            Stream::new(text, &vocab, block_size, opts.batch_size, eval_batches, opts.seed)?;
-        let (model, batch_seed) = with_torch_seed(opts.seed, || -> Result<_> {
-            let model = Model::new(kind, &vocab, block_size, cfg, opts.device)?;
-            let seed =
-                Tensor::f_empty([], (Kind::Int64, Device::Cpu))?.f_random_()?.f_int64_value(&[])?;
-            Ok((model, seed))
-        })?;
-        Self::assemble_with(
-            model,
-            Corpus::Text(stream),
-            opts,
-            TorchGenerator::new(batch_seed),
-            text_digest(text),
-        )
-    }
-
-    /// [`Trainer::resume`] for a model trained [`Trainer::on_text`]: the same text is needed.
-    ///
-    /// # Errors
-    /// As [`Trainer::resume`]; [`Error::Param`] for a model of words.
-    pub fn resume_text(
-        checkpoint: Checkpoint,
-        text: &str,
-        opts: &TrainOptions,
-        eval_batches: usize,
-    ) -> Result<Trainer> {
-        opts.check()?;
-        let bad = |why: &'static str, hint: &'static str| {
-            Error::param("checkpoint", "the saved model", why, hint)
-        };
-        if !checkpoint.model.vocab().is_text() {
-            return Err(bad(
-                "it was trained on words, not on a text",
-                "resume it with -i WORDS_FILE, or train a new model on the text",
-            ));
-        }
-        let state = checkpoint.state.as_ref().ok_or_else(|| {
-            bad("it holds no training state (it was not saved by training)", "train a new model")
-        })?;
-        if state.digest != text_digest(text) {
-            return Err(bad(
-                "it was trained on another text than this",
-                "resume with the text it was trained on, or train a new model",
-            ));
-        }
-        let block = checkpoint.model.block_size();
-        let stream = Stream::new(
-            text,
-            checkpoint.model.vocab(),
-            block,
-            opts.batch_size,
-            eval_batches.max(1),
-            state.split_seed,
-        )?;
-        Self::restore(checkpoint, Corpus::Text(stream), opts)
-    }
-
     /// Takes up training where a [`Checkpoint`] saved by [`Trainer::save`] left it: the model,
     /// the optimizer's state, the step, the best loss, the batches to come. The split is remade
     /// from the words and the seed the model was trained with.
@@ -436,7 +206,11 @@ impl Trainer {
 
     /// A trainer from a checkpoint whose data has been checked: its model, optimizer state,
     /// step, best loss and batches.
-    fn restore(checkpoint: Checkpoint, corpus: Corpus, opts: &TrainOptions) -> Result<Trainer> {
+    pub(super) fn restore(
+        checkpoint: Checkpoint,
+        corpus: Corpus,
+        opts: &TrainOptions,
+    ) -> Result<Trainer> {
         let bad = |why: &'static str| {
             Error::param("checkpoint", "the saved model", why, "train a new model")
         };
@@ -468,19 +242,11 @@ impl Trainer {
         batches: TorchGenerator,
         words: &[String],
     ) -> Result<Trainer> {
-        if opts.batch_size > split.train.len() {
-            return Err(Error::Param {
-                name: "batch size",
-                value: opts.batch_size.to_string(),
-                why: "it is larger than the training set",
-                hint: format!("use at most {} words, e.g. makemore.py's 32", split.train.len()),
-            });
-        }
         let corpus = Corpus::words(split, &model.vocab().clone(), block_size(words))?;
         Self::assemble_with(model, corpus, opts, batches, word_digest(words))
     }
 
-    fn assemble_with(
+    pub(super) fn assemble_with(
         model: Model,
         corpus: Corpus,
         opts: &TrainOptions,
@@ -488,14 +254,11 @@ impl Trainer {
         digest: i64,
     ) -> Result<Trainer> {
         let params = model.parameters();
-        let mut adam = AdamW {
-            betas: BETAS,
-            weight_decay: opts.weight_decay,
-            ..AdamW::new(&params, opts.learning_rate)?
-        };
-        if matches!(corpus, Corpus::Text(_)) {
-            adam.betas = (0.9, 0.999); // torch.optim.AdamW's, as the lecture's script
+        let mut adam = AdamW::new(&params, opts.learning_rate)?; // PyTorch's betas, the GPT lecture's
+        if !matches!(corpus, Corpus::Text(_)) {
+            adam.betas = BETAS;
         }
+        adam.weight_decay = opts.weight_decay;
         Ok(Trainer {
             model,
             params,
@@ -647,50 +410,6 @@ impl Trainer {
     }
 }
 
-/// The lecture's two models, made the lecture's way on all of `words`, with their final loss:
-/// the count model of `context` characters with add-`smoothing` counts (its loss: [`nll`]), or
-/// the net drawn with `seed` and trained by full-batch gradient descent, calling
-/// `on_step(step, loss)` after each step (its loss: the last step's; with 0 steps, the loss
-/// before any).
-///
-/// # Errors
-/// [`Error::Param`] for a network type (they train with [`Trainer`]); as [`CountModel::fit`],
-/// [`NeuralModel::new`] and [`NeuralModel::train_with`].
-pub fn fit_lecture(
-    kind: ModelType,
-    words: &[String],
-    context: usize,
-    smoothing: f64,
-    cfg: &TrainConfig,
-    seed: i64,
-    on_step: &mut dyn FnMut(usize, f64),
-) -> Result<(Model, f64)> {
-    let vocab = Vocab::from_words(words)?;
-    match kind {
-        ModelType::Counts => {
-            let model = CountModel::fit(words, &vocab, context, smoothing)?;
-            let loss = nll(&model, words)?;
-            Ok((Model::Counts(model), loss))
-        }
-        ModelType::Neural => {
-            let data = Dataset::new(words, &vocab, context)?;
-            let mut net = NeuralModel::new(&vocab, context, seed)?;
-            let losses = net.train_with(&data, cfg, on_step)?;
-            let loss = match losses.last() {
-                Some(&loss) => loss,
-                None => net.loss(&data, cfg.reg, cfg.method)?.f_double_value(&[])?,
-            };
-            Ok((Model::Neural(net), loss))
-        }
-        _ => Err(Error::param(
-            "model type",
-            kind,
-            "makemore.py's networks train with a Trainer",
-            "use Trainer::new",
-        )),
-    }
-}
-
 /// A digest of the words, one per line: tells [`Trainer::resume`] whether it was given the
 /// same words.
 fn word_digest(words: &[String]) -> i64 {
@@ -700,113 +419,4 @@ fn word_digest(words: &[String]) -> i64 {
         h.eat(b"\n");
     }
     h.finish() as i64
-}
-
-/// A digest of a text: tells [`Trainer::resume_text`] whether it was given the same text.
-fn text_digest(text: &str) -> i64 {
-    let mut h = crate::io::Fnv::default();
-    h.eat(text.as_bytes());
-    h.finish() as i64
-}
-
-/// Refuses the lecture's two models on a text: they are made from words.
-fn text_kind(kind: ModelType) -> Result<()> {
-    match kind.is_makemore() {
-        true => Ok(()),
-        false => Err(Error::param(
-            "model type",
-            kind,
-            "the lecture's count and one-layer models are made from words, not a text",
-            "use gpt (the GPT lecture's Transformer) or another network",
-        )),
-    }
-}
-
-/// AdamW as PyTorch's `torch.optim.AdamW` computes it on the CPU, op for op (the single-tensor
-/// loop PyTorch runs for CPU tensors): with the same gradients, the same weights after each step.
-/// [`AdamW::new`] has PyTorch's defaults; the [`Trainer`] uses makemore.py's betas.
-///
-/// ```
-/// use makemore::nn::{Linear, Params};
-/// use makemore::train::AdamW;
-/// use makemore::tch::{Device, Kind, Tensor};
-/// let mut p = Params::new(Device::Cpu);
-/// let lin = Linear::new(&mut p, "lin", 3, 1, true)?;
-/// let mut optimizer = AdamW::new(&p.parameters(), 1e-3)?; // torch.optim.AdamW(m.parameters(), lr=1e-3)
-/// let loss = lin.forward(&Tensor::ones([2, 3], (Kind::Float, Device::Cpu)))?.sum(Kind::Float);
-/// optimizer.zero_grad();
-/// loss.backward();
-/// optimizer.step()?;
-/// # Ok::<(), makemore::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct AdamW {
-    /// The learning rate.
-    pub lr: f64,
-    /// The decay rates of the moving averages of the gradient and of its square.
-    pub betas: (f64, f64),
-    /// Decoupled weight decay: every step shrinks every weight by `lr * weight_decay` of itself.
-    pub weight_decay: f64,
-    params: Vec<Tensor>,
-    step: i64,
-    /// The moving averages of the gradient and of its square, one per parameter.
-    m: Vec<Tensor>,
-    v: Vec<Tensor>,
-}
-
-impl AdamW {
-    /// `torch.optim.AdamW(params, lr)`: betas (0.9, 0.999), eps 1e-8, weight decay 0.01.
-    ///
-    /// # Errors
-    /// [`Error::Torch`] from libtorch.
-    pub fn new(params: &[(String, Tensor)], lr: f64) -> Result<AdamW> {
-        let zeros = || -> Result<Vec<Tensor>> {
-            params.iter().map(|(_, p)| Ok(p.f_zeros_like()?.f_detach()?)).collect()
-        };
-        Ok(AdamW {
-            lr,
-            betas: (0.9, 0.999),
-            weight_decay: 0.01,
-            params: params.iter().map(|(_, p)| p.shallow_clone()).collect(),
-            step: 0,
-            m: zeros()?,
-            v: zeros()?,
-        })
-    }
-
-    /// Sets every parameter's gradient to zero (`optimizer.zero_grad()`).
-    pub fn zero_grad(&mut self) {
-        for p in &mut self.params {
-            p.zero_grad();
-        }
-    }
-
-    /// One update of every parameter from its gradient (`optimizer.step()`); a parameter
-    /// without a gradient is left as it is.
-    ///
-    /// # Errors
-    /// [`Error::Torch`] from libtorch.
-    pub fn step(&mut self) -> Result<()> {
-        self.step += 1;
-        let (b1, b2) = self.betas;
-        let bias1 = 1.0 - b1.powf(self.step as f64);
-        let bias2 = 1.0 - b2.powf(self.step as f64);
-        let (lr, weight_decay) = (self.lr, self.weight_decay);
-        let step_size = lr / bias1;
-        tch::no_grad(|| -> Result<()> {
-            for (p, (m, v)) in self.params.iter().zip(self.m.iter_mut().zip(self.v.iter_mut())) {
-                let g = p.f_grad()?;
-                if !g.defined() {
-                    continue; // a parameter this batch did not reach
-                }
-                let mut p = p.shallow_clone();
-                let _ = p.f_mul_scalar_(1.0 - lr * weight_decay)?; // decoupled weight decay
-                let _ = m.f_lerp_(&g, 1.0 - b1)?; // m = b1 m + (1 - b1) g
-                let _ = v.f_mul_scalar_(b2)?.f_addcmul_(&g.f_mul_scalar(1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
-                let denom = v.f_sqrt()?.f_div_scalar(bias2.powf(0.5))?.f_add_scalar(EPS)?;
-                let _ = p.f_addcdiv_(&m.f_mul_scalar(-step_size)?, &denom)?; // p -= step_size m / denom
-            }
-            Ok(())
-        })
-    }
 }

@@ -48,7 +48,7 @@ impl Default for RunOptions {
             eval_every: 500,
             sample_every: 200,
             samples: 10,
-            sampling: Sampling { seed: 3407, ..Sampling::default() },
+            sampling: Sampling { seed: super::TrainOptions::default().seed, ..Sampling::default() },
             save_to: None,
             log_dir: None,
             title: String::new(),

@@ -11,9 +11,13 @@ And makemore.py's work dirs: for each of its six models, small (n_layer 2, n_hea
 n_embd2 24), trained 20 steps, the `model.pt` its `__main__` saves (`torch.save` of the
 `state_dict`, in target/makemore_pt/TYPE.pt) and the loss it gives the first 8 training words,
 which a model read from that file must give too.
+
+And a list of 12 words (the first of names.txt), smaller than a batch of 32: the first 20 losses
+of the bigram and the MLP (makemore.py's loader draws with replacement, so it trains).
 """
 import importlib.util
 import json
+import os
 import sys
 
 import torch
@@ -28,7 +32,7 @@ def load(path):
     return module
 
 
-def first_losses(M, names, kind):
+def first_losses(M, names, kind, steps=STEPS):
     torch.manual_seed(3407)
     train, test = M.create_datasets(names)
     config = M.ModelConfig(vocab_size=train.get_vocab_size(), block_size=train.get_output_length(),
@@ -37,7 +41,7 @@ def first_losses(M, names, kind):
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.01, betas=(0.9, 0.99), eps=1e-8)
     loader = M.InfiniteDataLoader(train, batch_size=32, pin_memory=True, num_workers=0)
     losses = []
-    for _ in range(STEPS):
+    for _ in range(steps):
         X, Y = loader.next()
         logits, loss = model(X, Y)
         model.zero_grad(set_to_none=True)
@@ -53,7 +57,6 @@ PT_CONFIG = dict(n_layer=2, n_head=2, n_embd=16, n_embd2=24)
 
 def work_dir_model(M, names, kind, out_dir):
     """makemore.py's model of `kind`, trained 20 steps and saved as its `__main__` saves it."""
-    import os
     torch.manual_seed(3407)
     train, test = M.create_datasets(names)
     config = M.ModelConfig(vocab_size=train.get_vocab_size(), block_size=train.get_output_length(),
@@ -88,9 +91,17 @@ def main(makemore_py, names, out):
         losses, train, test, params = first_losses(M, names, kind)
         ref[kind] = {'losses': losses, 'params': params}
     ref['n_train'], ref['n_test'] = len(train), len(test)
+    # a word list smaller than a batch: makemore.py's loader draws with replacement and trains
+    tiny = os.path.join(os.path.dirname(out), 'makemore_tiny.txt')
+    with open(names) as f, open(tiny, 'w') as t:
+        t.write(''.join(f.readlines()[:12]))
+    ref['tiny'] = {'words': 12}
+    for kind in ['bigram', 'mlp']:
+        losses, tiny_train, _, _ = first_losses(M, tiny, kind, steps=20)
+        ref['tiny'][kind] = losses
+    ref['tiny']['n_train'] = len(tiny_train)
     ref['test_words'] = test[:20]
     ref['train_words'] = train[:20]
-    import os
     pt_dir = os.path.join(os.path.dirname(out), 'makemore_pt')
     ref['pt'] = {'config': PT_CONFIG, 'dir': pt_dir}
     for kind in ['bigram', 'mlp', 'rnn', 'gru', 'bow', 'transformer']:

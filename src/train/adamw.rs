@@ -1,0 +1,97 @@
+//! The optimizer: PyTorch's AdamW, op for op.
+
+use tch::Tensor;
+
+use crate::error::Result;
+
+/// PyTorch's epsilon.
+const EPS: f64 = 1e-8;
+
+/// AdamW as PyTorch's `torch.optim.AdamW` computes it on the CPU, op for op (the single-tensor
+/// loop PyTorch runs for CPU tensors): with the same gradients, the same weights after each step.
+/// [`AdamW::new`] has PyTorch's defaults; the [`Trainer`] uses makemore.py's betas.
+///
+/// ```
+/// use makemore::nn::{Linear, Params};
+/// use makemore::train::AdamW;
+/// use makemore::tch::{Device, Kind, Tensor};
+/// let mut p = Params::new(Device::Cpu);
+/// let lin = Linear::new(&mut p, "lin", 3, 1, true)?;
+/// let mut optimizer = AdamW::new(&p.parameters(), 1e-3)?; // torch.optim.AdamW(m.parameters(), lr=1e-3)
+/// let loss = lin.forward(&Tensor::ones([2, 3], (Kind::Float, Device::Cpu)))?.sum(Kind::Float);
+/// optimizer.zero_grad();
+/// loss.backward();
+/// optimizer.step()?;
+/// # Ok::<(), makemore::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct AdamW {
+    /// The learning rate.
+    pub lr: f64,
+    /// The decay rates of the moving averages of the gradient and of its square.
+    pub betas: (f64, f64),
+    /// Decoupled weight decay: every step shrinks every weight by `lr * weight_decay` of itself.
+    pub weight_decay: f64,
+    params: Vec<Tensor>,
+    pub(super) step: i64,
+    /// The moving averages of the gradient and of its square, one per parameter.
+    pub(super) m: Vec<Tensor>,
+    pub(super) v: Vec<Tensor>,
+}
+
+impl AdamW {
+    /// `torch.optim.AdamW(params, lr)`: betas (0.9, 0.999), eps 1e-8, weight decay 0.01.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] from libtorch.
+    pub fn new(params: &[(String, Tensor)], lr: f64) -> Result<AdamW> {
+        let zeros = || -> Result<Vec<Tensor>> {
+            params.iter().map(|(_, p)| Ok(p.f_zeros_like()?.f_detach()?)).collect()
+        };
+        Ok(AdamW {
+            lr,
+            betas: (0.9, 0.999),
+            weight_decay: 0.01,
+            params: params.iter().map(|(_, p)| p.shallow_clone()).collect(),
+            step: 0,
+            m: zeros()?,
+            v: zeros()?,
+        })
+    }
+
+    /// Sets every parameter's gradient to zero (`optimizer.zero_grad()`).
+    pub fn zero_grad(&mut self) {
+        for p in &mut self.params {
+            p.zero_grad();
+        }
+    }
+
+    /// One update of every parameter from its gradient (`optimizer.step()`); a parameter
+    /// without a gradient is left as it is.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] from libtorch.
+    pub fn step(&mut self) -> Result<()> {
+        self.step += 1;
+        let (b1, b2) = self.betas;
+        let bias1 = 1.0 - b1.powf(self.step as f64);
+        let bias2 = 1.0 - b2.powf(self.step as f64);
+        let (lr, weight_decay) = (self.lr, self.weight_decay);
+        let step_size = lr / bias1;
+        tch::no_grad(|| -> Result<()> {
+            for (p, (m, v)) in self.params.iter().zip(self.m.iter_mut().zip(self.v.iter_mut())) {
+                let g = p.f_grad()?;
+                if !g.defined() {
+                    continue; // a parameter this batch did not reach
+                }
+                let mut p = p.shallow_clone();
+                let _ = p.f_mul_scalar_(1.0 - lr * weight_decay)?; // decoupled weight decay
+                let _ = m.f_lerp_(&g, 1.0 - b1)?; // m = b1 m + (1 - b1) g
+                let _ = v.f_mul_scalar_(b2)?.f_addcmul_(&g.f_mul_scalar(1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
+                let denom = v.f_sqrt()?.f_div_scalar(bias2.powf(0.5))?.f_add_scalar(EPS)?;
+                let _ = p.f_addcdiv_(&m.f_mul_scalar(-step_size)?, &denom)?; // p -= step_size m / denom
+            }
+            Ok(())
+        })
+    }
+}
