@@ -18,6 +18,9 @@ pub enum Error {
     /// model training would replace).
     #[error("{} {why} (hint: {hint})", .path.display())]
     Saved { path: PathBuf, why: String, hint: String },
+    /// A words file or text that a saved model cannot score (a character it has never seen).
+    #[error("cannot score {} with the model {}: {cause}", .input.display(), .model.display())]
+    Scoring { input: PathBuf, model: PathBuf, cause: Box<Error> },
     /// The input is not valid UTF-8.
     #[error("{path}: line {line} is not valid UTF-8 (hint: save the file as UTF-8 text, one word per line)")]
     Utf8 { path: PathBuf, line: usize },

@@ -11,7 +11,7 @@ use common::{floats, makemore_reference, strings, words};
 
 /// The networks trained makemore.py's way: makemore.py's six and part 5's wavenet.
 fn nets() -> impl Iterator<Item = ModelType> {
-    ModelType::ALL.iter().copied().filter(|k| k.is_makemore())
+    ModelType::all().filter(|k| k.is_makemore())
 }
 
 fn small() -> (Vec<String>, Vocab) {

@@ -37,7 +37,7 @@ const TEXT: &str = "A text as one stream (the GPT lecture's script)";
 const LECTURE: &str = "The lecture's models (counts, neural)";
 
 fn model_type() -> impl TypedValueParser<Value = ModelType> {
-    let names: Vec<&str> = ModelType::ALL.iter().map(|k| k.name()).collect();
+    let names: Vec<&str> = ModelType::all().map(ModelType::name).collect();
     PossibleValuesParser::new(names).map(|s| s.parse::<ModelType>().expect("a listed name"))
 }
 

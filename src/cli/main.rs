@@ -32,36 +32,14 @@ use makemore::train::run::describe;
 mod args;
 use args::{Cli, Command, EvalArgs, SampleArgs, TrainArgs};
 
-/// Why the command stopped early.
-#[derive(Debug)]
-enum Failure {
-    /// A message to print after `error: `.
-    Message(String),
-    /// stdout was closed (e.g. `makemore sample | head`): stop quietly.
-    BrokenPipe,
-    /// Ctrl-C: training stopped, the best model kept.
-    Interrupted,
-}
+/// How a command ended: `Ok(true)` when Ctrl-C stopped training (the best model kept).
+type Outcome = Result<bool>;
 
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Output(e) => e.into(),
-            e => Failure::Message(e.to_string()),
-        }
-    }
+/// Prints to stdout; a closed pipe (`makemore sample | head`) ends the command quietly.
+fn print(text: impl std::fmt::Display) -> Outcome {
+    write!(std::io::stdout(), "{text}").map_err(Error::Output)?;
+    Ok(false)
 }
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        match e.kind() {
-            std::io::ErrorKind::BrokenPipe => Failure::BrokenPipe,
-            _ => Error::Output(e).into(),
-        }
-    }
-}
-
-type Outcome = Result<(), Failure>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -72,10 +50,11 @@ fn main() -> ExitCode {
         Some(Command::Eval(args)) => eval(&args),
     };
     match result {
-        Ok(()) | Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
-        Err(Failure::Interrupted) => ExitCode::from(130),
-        Err(Failure::Message(message)) => {
-            let _ = writeln!(std::io::stderr(), "error: {message}");
+        Ok(false) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::from(130),
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            note(&format!("error: {e}"));
             ExitCode::FAILURE
         }
     }
@@ -110,15 +89,19 @@ fn train(a: &TrainArgs) -> Outcome {
         let n = if text { a.num_workers } else { Some(50) };
         let (sampling, prefix) = (a.sampling.sampling(seed)?, &a.sampling.prefix);
         let split_seed = saved.is_makemore().then_some(seed);
-        let samples = checkpoint.samples(&sampling, n, prefix, words.as_deref(), split_seed)?;
-        return Ok(write!(std::io::stdout(), "{samples}")?);
+        return print(checkpoint.samples(&sampling, n, prefix, words.as_deref(), split_seed)?);
     }
     let seed = a.seed.unwrap_or(if text { defaults.seed } else { kind.seed() });
     let sampling = a.sampling.sampling(seed)?;
     out.check_writable(a.resume, a.overwrite)?;
     if !kind.is_makemore() && !text {
         return match a.resume {
-            true => Err(Failure::Message(format!("--resume: the lecture's {kind} model trains in one go (hint: train it again, or resume one of makemore.py's models)"))),
+            true => Err(Error::param(
+                "--resume",
+                kind,
+                "the lecture's models train in one go",
+                "train it again, or resume one of makemore.py's models",
+            )),
             false => train_lecture(a, kind, &read_words(&input)?, &out),
         };
     }
@@ -126,7 +109,7 @@ fn train(a: &TrainArgs) -> Outcome {
     if let Some(threads) = a.threads {
         makemore::tch::set_num_threads(threads);
     }
-    let expect = Expect { kind: a.kind, text: Some(text) };
+    let expect = Expect { kind: a.kind, text: None }; // the Trainer says why a model of words is not one of a text
     let (trainer, file, run) = match &a.text {
         Some(file) => {
             let text = read_text(file)?;
@@ -187,7 +170,7 @@ fn train_lecture(a: &TrainArgs, kind: ModelType, words: &[String], out: &Output)
         words.len(),
         describe(&model)
     ));
-    Ok(writeln!(std::io::stdout(), "final loss: {loss}")?)
+    print(format!("final loss: {loss}\n"))
 }
 
 /// The training loop with a progress bar, the best model saved, the loss log; Ctrl-C stops it.
@@ -203,7 +186,7 @@ fn run_training(
     let steps = a.max_steps.and_then(|n| usize::try_from(n).ok());
     if steps == Some(0) {
         note("--max-steps 0: nothing to train");
-        return Ok(());
+        return Ok(false);
     }
     let run = RunOptions {
         steps,
@@ -226,10 +209,7 @@ fn run_training(
         let path = out.model_path().display();
         note(&format!("{stopped}best loss {best:.4}: the model is in {path}"));
     }
-    match summary.stopped {
-        true => Err(Failure::Interrupted),
-        false => Ok(()),
-    }
+    Ok(summary.stopped)
 }
 
 /// Progress: a bar on a terminal; plain lines when piped.
@@ -276,35 +256,53 @@ fn sample(a: &SampleArgs) -> Outcome {
     let words = a.input.as_deref().map(read_words).transpose()?;
     let sampling = a.sampling.sampling(a.seed)?;
     let checkpoint = match a.from.output() {
-        Some(out) if a.smoothing.is_none() && a.context.is_none() => out.load(Device::Cpu, Expect::default())?,
-        Some(_) => return Err(Failure::Message("--smoothing and --context make a count model from --input alone; a saved model has its own (hint: leave them out)".into())),
+        Some(out) if a.smoothing.is_none() && a.context.is_none() => {
+            out.load(Device::Cpu, Expect::default())?
+        }
+        Some(_) => {
+            return Err(Error::param(
+                "--smoothing and --context",
+                "given",
+                "they make a count model from --input alone; a saved model has its own",
+                "leave them out",
+            ))
+        }
         None => {
             // a count model trained on the spot
             let words = words.as_deref().unwrap_or_default();
-            let (context, smoothing) = (a.context.unwrap_or(CountModel::CONTEXT), a.smoothing.unwrap_or(CountModel::SMOOTHING));
+            let (context, smoothing) = (
+                a.context.unwrap_or(CountModel::CONTEXT),
+                a.smoothing.unwrap_or(CountModel::SMOOTHING),
+            );
             let model = CountModel::fit(words, &Vocab::from_words(words)?, context, smoothing)?;
-            let samples = Checkpoint { model: model.into(), state: None }.samples(&sampling, a.count, &a.sampling.prefix, None, None)?;
-            return Ok(write!(std::io::stdout(), "{samples}")?);
+            let samples = Checkpoint { model: model.into(), state: None }.samples(
+                &sampling,
+                a.count,
+                &a.sampling.prefix,
+                None,
+                None,
+            )?;
+            return print(samples);
         }
     };
     let samples =
         checkpoint.samples(&sampling, a.count, &a.sampling.prefix, words.as_deref(), None)?;
-    Ok(write!(std::io::stdout(), "{samples}")?)
+    print(samples)
 }
 
 fn eval(a: &EvalArgs) -> Outcome {
-    let out = a
-        .from
-        .output()
-        .ok_or(Failure::Message("no model named (hint: --model FILE or -o DIR)".into()))?;
+    let why = "eval scores a saved model";
+    let out =
+        a.from.output().ok_or(Error::param("model", "none", why, "--model FILE or -o DIR"))?;
     let model = out.load(Device::Cpu, Expect::default())?.model;
     let loss = match model.vocab().is_text() {
         true => read_text(&a.input).map(|text| text_nll(&model, &text)),
         false => read_words(&a.input).map(|words| nll(&model, &words)),
     }?
-    .map_err(|e| {
-        let (input, path) = (a.input.display(), out.model_path().display());
-        Failure::Message(format!("cannot score {input} with the model {path}: {e}"))
+    .map_err(|e| Error::Scoring {
+        input: a.input.clone(),
+        model: out.model_path().into(),
+        cause: Box::new(e),
     })?;
-    Ok(writeln!(std::io::stdout(), "mean nll: {loss}")?)
+    print(format!("mean nll: {loss}\n"))
 }

@@ -5,8 +5,9 @@
 
 use tch::Tensor;
 
+use super::config::no_check;
 use super::nn::Params;
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -41,3 +42,20 @@ impl Bigram {
 }
 
 network!(Bigram);
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// makemore.py's bigram: a table of logits from zeros, trained with AdamW.
+    pub const Bigram: ModelType = ModelType("bigram");
+}
+
+/// The type's facts: what it is, its sizes and checks, how to make one.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Bigram,
+    about: "makemore.py's bigram: a table of logits from zeros, trained with AdamW.",
+    defaults: ModelConfig::DEFAULT,
+    uses: &[],
+    dropout: false,
+    check: no_check,
+    build: Some(|v, b, c, p| Ok(Box::new(Bigram::new(ModelType::Bigram, v, b, c, p)?))),
+};

@@ -4,8 +4,9 @@
 
 use tch::{Kind, Tensor};
 
+use super::config::no_check;
 use super::nn::{check_len, Embedding, Linear, Params};
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -54,3 +55,20 @@ impl Bow {
         self.head.forward(&x) // (B, T, V)
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// Bag of words: the average of everything before, then an MLP.
+    pub const Bow: ModelType = ModelType("bow");
+}
+
+/// The type's facts: what it is, its sizes and checks, how to make one.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Bow,
+    about: "Bag of words: the average of everything before, then an MLP.",
+    defaults: ModelConfig::DEFAULT,
+    uses: &["n_embd", "n_embd2"],
+    dropout: false,
+    check: no_check,
+    build: Some(|v, b, c, p| Ok(Box::new(Bow::new(ModelType::Bow, v, b, c, p)?))),
+};

@@ -1,4 +1,5 @@
-//! The sizes of makemore.py's networks, their defaults and their checks.
+//! The sizes of makemore.py's networks, and the checks every network's sizes pass. What a type
+//! uses, its own defaults and its own checks are in its [`super::Spec`], in its file.
 
 use super::ModelType;
 use crate::error::{Error, Result};
@@ -19,57 +20,42 @@ pub struct ModelConfig {
     pub dropout: f64,
 }
 
-impl Default for ModelConfig {
-    fn default() -> Self {
-        ModelConfig { n_layer: 4, n_head: 4, n_embd: 64, n_embd2: 64, dropout: 0.0 }
-    }
-}
-
-/// The most levels a wavenet may have: a context of 2^10 = 1,024 characters.
-const MAX_WAVENET_LEVELS: usize = 10;
-
 impl ModelConfig {
-    /// The sizes a model of `kind` has unless told otherwise: makemore.py's defaults, and part 5's
-    /// for `wavenet` (3 levels, so a context of 8; embeddings of 24; 128 neurons per level).
+    /// makemore.py's sizes.
+    pub const DEFAULT: ModelConfig =
+        ModelConfig { n_layer: 4, n_head: 4, n_embd: 64, n_embd2: 64, dropout: 0.0 };
+
+    /// The sizes a model of `kind` has unless told otherwise: its type's defaults (makemore.py's,
+    /// or part 5's for `wavenet`).
     pub fn of(kind: ModelType) -> ModelConfig {
-        match kind {
-            ModelType::Wavenet => {
-                ModelConfig { n_layer: 3, n_embd: 24, n_embd2: 128, ..ModelConfig::default() }
-            }
-            _ => ModelConfig::default(),
+        kind.spec().defaults
+    }
+
+    /// The size named `name` (`"n_embd"`, ...).
+    fn size(&self, name: &str) -> usize {
+        match name {
+            "n_layer" => self.n_layer,
+            "n_head" => self.n_head,
+            "n_embd" => self.n_embd,
+            _ => self.n_embd2,
         }
     }
 
-    /// Checks the sizes a model of `kind` uses.
+    /// Checks the sizes a model of `kind` uses: none 0, a dropout only where the type has one,
+    /// and the type's own checks.
     ///
     /// # Errors
-    /// [`Error::Param`] for a size of 0, or heads that do not split `n_embd` evenly.
+    /// [`Error::Param`] for a size of 0, a dropout outside [0, 1) or on a type without one, or
+    /// what the type's own check refuses.
     pub fn check(&self, kind: ModelType) -> Result<()> {
-        let used: &[(&'static str, usize)] = match kind {
-            ModelType::Counts | ModelType::Neural | ModelType::Bigram => &[],
-            ModelType::Transformer | ModelType::Gpt => {
-                &[("n_layer", self.n_layer), ("n_head", self.n_head), ("n_embd", self.n_embd)]
-            }
-            ModelType::Wavenet => {
-                &[("n_layer", self.n_layer), ("n_embd", self.n_embd), ("n_embd2", self.n_embd2)]
-            }
-            _ => &[("n_embd", self.n_embd), ("n_embd2", self.n_embd2)],
-        };
-        if let Some((name, _)) = used.iter().find(|(_, v)| *v == 0) {
+        let spec = kind.spec();
+        if let Some(name) = spec.uses.iter().find(|n| self.size(n) == 0) {
             return Err(Error::param(
                 name,
                 0,
                 "it must be at least 1",
                 "leave it out for makemore.py's default",
             ));
-        }
-        if kind == ModelType::Wavenet && self.n_layer > MAX_WAVENET_LEVELS {
-            return Err(Error::Param {
-                name: "n_layer",
-                value: self.n_layer.to_string(),
-                why: "a wavenet of n_layer levels reads 2^n_layer characters",
-                hint: format!("use at most {MAX_WAVENET_LEVELS} (part 5's: 3, a context of 8)"),
-            });
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::param(
@@ -79,7 +65,7 @@ impl ModelConfig {
                 "use 0 (none) to 0.5; gpt.py's is 0.2",
             ));
         }
-        if self.dropout > 0.0 && kind != ModelType::Gpt {
+        if self.dropout > 0.0 && !spec.dropout {
             return Err(Error::param(
                 "dropout",
                 self.dropout,
@@ -87,15 +73,30 @@ impl ModelConfig {
                 "use --type gpt, or leave --dropout out",
             ));
         }
-        let attention = matches!(kind, ModelType::Transformer | ModelType::Gpt);
-        if attention && !self.n_embd.is_multiple_of(self.n_head) {
-            return Err(Error::param(
-                "n_head",
-                self.n_head,
-                "the heads must split n_embd evenly",
-                "pick n_head dividing n_embd, e.g. 4 heads for n_embd 64",
-            ));
-        }
-        Ok(())
+        (spec.check)(self)
+    }
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig::DEFAULT
+    }
+}
+
+/// No checks but the common ones.
+pub(super) fn no_check(_: &ModelConfig) -> Result<()> {
+    Ok(())
+}
+
+/// Attention's check: the heads split `n_embd` evenly.
+pub(super) fn heads_split(cfg: &ModelConfig) -> Result<()> {
+    match cfg.n_embd.is_multiple_of(cfg.n_head) {
+        true => Ok(()),
+        false => Err(Error::param(
+            "n_head",
+            cfg.n_head,
+            "the heads must split n_embd evenly",
+            "pick n_head dividing n_embd, e.g. 4 heads for n_embd 64",
+        )),
     }
 }

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 
 use tch::{Kind, Tensor};
 
+use super::config::no_check;
 use super::table::{table_log_likelihood, table_rows};
-use super::LanguageModel;
+use super::{LanguageModel, ModelConfig, ModelType, Spec};
 use crate::data::{Dataset, Vocab};
 use crate::error::{non_negative, Error, Result};
 
@@ -175,6 +176,23 @@ impl LanguageModel for CountModel {
         vec![("counts".to_string(), self.counts.shallow_clone())]
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// Normalized n-gram counts (the lecture, first half).
+    pub const Counts: ModelType = ModelType("counts");
+}
+
+/// The type's facts: what it is; it has no sizes, and is made by its own constructor.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Counts,
+    about: "Normalized n-gram counts (the lecture, first half).",
+    defaults: ModelConfig::DEFAULT,
+    uses: &[],
+    dropout: false,
+    check: no_check,
+    build: None,
+};
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,9 @@
 
 use tch::{Kind, Tensor};
 
+use super::config::heads_split;
 use super::nn::{check_len, Embedding, LayerNorm, Linear, Params};
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -141,3 +142,20 @@ impl Block {
 }
 
 network!(Gpt, training_loss);
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// The GPT lecture's Transformer (gpt.py), with dropout.
+    pub const Gpt: ModelType = ModelType("gpt");
+}
+
+/// The type's facts: what it is, its sizes and checks, how to make one.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Gpt,
+    about: "The GPT lecture's Transformer (gpt.py), with dropout.",
+    defaults: ModelConfig::DEFAULT,
+    uses: &["n_layer", "n_head", "n_embd"],
+    dropout: true,
+    check: heads_split,
+    build: Some(|v, b, c, p| Ok(Box::new(Gpt::new(ModelType::Gpt, v, b, c, p)?))),
+};

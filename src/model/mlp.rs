@@ -4,8 +4,9 @@
 
 use tch::{Kind, Tensor};
 
+use super::config::no_check;
 use super::nn::{Embedding, Linear, Params};
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -58,3 +59,20 @@ impl Mlp {
         self.head.forward(&h) // (B, T, V)
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// Bengio et al. 2003: embeddings of the last characters, a tanh layer.
+    pub const Mlp: ModelType = ModelType("mlp");
+}
+
+/// The type's facts: what it is, its sizes and checks, how to make one.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Mlp,
+    about: "Bengio et al. 2003: embeddings of the last characters, a tanh layer.",
+    defaults: ModelConfig::DEFAULT,
+    uses: &["n_embd", "n_embd2"],
+    dropout: false,
+    check: no_check,
+    build: Some(|v, b, c, p| Ok(Box::new(Mlp::new(ModelType::Mlp, v, b, c, p)?))),
+};

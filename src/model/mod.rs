@@ -1,7 +1,7 @@
 //! What every model is: a [`LanguageModel`] gives the logits of the next character after every
 //! prefix of a batch of words. Sampling (`crate::sample`), evaluation (`crate::eval`) and
 //! training (`crate::train`) are written once against it. The models, from the lecture to
-//! makemore.py, are listed once, in [`model_types!`] below:
+//! makemore.py, are listed once, in [`TYPES`]:
 //!
 //! | type | module | what it is |
 //! |---|---|---|
@@ -15,8 +15,9 @@
 //! | `wavenet` | [`wavenet`] | part 5's hierarchical net: characters fused two at a time, BatchNorm |
 //! | `gpt` | [`gpt`] | the GPT lecture's Transformer (`gpt.py`): ReLU, dropout, its init and names |
 //!
-//! A new network is one file (a struct with a `core: Core` field, `new` and `logits`, and
-//! `network!(Name);`) plus its line in `model_types!`.
+//! A new network is one file (a struct with a `core: Core` field, `new` and `logits`,
+//! `network!(Name);`, its `ModelType` constant and its [`Spec`]: sizes, checks, how to make it)
+//! plus its line in [`TYPES`]; `toy.rs`, a test-only model, is registered that way.
 
 use std::path::Path;
 
@@ -80,6 +81,8 @@ pub mod nn;
 mod pt;
 pub mod rnn;
 mod table;
+#[cfg(test)]
+mod toy;
 pub mod transformer;
 pub mod wavenet;
 
@@ -200,121 +203,77 @@ impl Core {
     }
 }
 
-/// The one list of model types: `ModelType` (its variants, names and `ALL`) and the `Model`
-/// enum are made from it. The lecture's models are made by their own constructors
-/// ([`CountModel::fit`], [`NeuralModel::new`]); each network by `Name::new(kind, vocab,
-/// block_size, cfg, params)`.
-macro_rules! model_types {
-    (lecture { $($lv:ident = $lname:literal, $lty:ty, $ldoc:literal;)* }
-     networks { $($nv:ident = $nname:literal, $nty:ty, $ndoc:literal;)* }) => {
-        /// Every kind of model, by the name the command line and model files use.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum ModelType {
-            $(#[doc = $ldoc] $lv,)*
-            $(#[doc = $ndoc] $nv,)*
-        }
+/// A type of model, by the name the command line and model files use (`"mlp"`). Each type is
+/// declared in its model's file (`ModelType::Mlp` in `mlp.rs`) with its [`Spec`], and
+/// [`TYPES`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ModelType(&'static str);
 
-        impl ModelType {
-            /// Every type, from the lecture to the Transformer.
-            pub const ALL: &'static [ModelType] = &[$(ModelType::$lv,)* $(ModelType::$nv,)*];
-
-            /// The name the command line and model files use: `"counts"`, `"neural"`, ...
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(ModelType::$lv => $lname,)*
-                    $(ModelType::$nv => $nname,)*
-                }
-            }
-
-            /// True for the networks trained makemore.py's way, with AdamW on batches of words
-            /// or windows of a text ([`crate::train`]): makemore.py's six, part 5's wavenet and
-            /// the GPT lecture's gpt; false for the lecture's two.
-            pub fn is_makemore(self) -> bool {
-                !matches!(self, $(ModelType::$lv)|*)
-            }
-        }
-
-        /// A model of any type: what a model file holds.
-        #[derive(Debug)]
-        pub enum Model {
-            $(#[doc = $ldoc] $lv($lty),)*
-            $(#[doc = $ndoc] $nv($nty),)*
-        }
-
-        impl Model {
-            /// The model's type.
-            pub fn kind(&self) -> ModelType {
-                match self {
-                    $(Model::$lv(_) => ModelType::$lv,)*
-                    $(Model::$nv(_) => ModelType::$nv,)*
-                }
-            }
-
-            /// The model as a [`LanguageModel`].
-            pub fn as_dyn(&self) -> &dyn LanguageModel {
-                match self {
-                    $(Model::$lv(m) => m,)*
-                    $(Model::$nv(m) => m,)*
-                }
-            }
-
-            /// The sizes of a network (makemore.py's defaults for the lecture's models,
-            /// which have none).
-            pub fn config(&self) -> ModelConfig {
-                match self {
-                    $(Model::$lv(_) => ModelConfig::default(),)*
-                    $(Model::$nv(m) => m.core.cfg,)*
-                }
-            }
-
-            /// [`Model::new`] with the weights drawn or left to fill (a model file's), after
-            /// checking the sizes.
-            fn checked(
-                kind: ModelType,
-                vocab: &Vocab,
-                block_size: usize,
-                cfg: &ModelConfig,
-                p: nn::Params,
-            ) -> Result<Model> {
-                cfg.check(kind)?;
-                if block_size == 0 {
-                    let hint = "use the longest word plus one, as makemore.py does";
-                    let why = "a model reads at least one character";
-                    return Err(Error::param("block size", 0, why, hint));
-                }
-                match kind {
-                    $(ModelType::$lv => Err(Error::param(
-                        "model type",
-                        kind,
-                        "the lecture's models are made another way",
-                        "use CountModel::fit or NeuralModel::new",
-                    )),)*
-                    $(ModelType::$nv => Ok(Model::$nv(<$nty>::new(kind, vocab, block_size, cfg, p)?)),)*
-                }
-            }
-        }
-    };
+/// What a type of model is, in its own file: its name, what it is, its sizes, its checks, and
+/// how to make one.
+#[derive(Debug)]
+pub struct Spec {
+    /// The type.
+    pub kind: ModelType,
+    /// What it is, in one line.
+    pub about: &'static str,
+    /// Its sizes unless told otherwise.
+    pub defaults: ModelConfig,
+    /// The sizes of [`ModelConfig`] it reads (`"n_embd"`, ...): each must be at least 1.
+    pub uses: &'static [&'static str],
+    /// Whether it has dropout.
+    pub dropout: bool,
+    /// Its own checks of the sizes, after the common ones ([`ModelConfig::check`]).
+    pub check: fn(&ModelConfig) -> Result<()>,
+    /// Makes a network with weights drawn from torch's generator, or left to fill (a model
+    /// file's): `(vocab, block_size, sizes, params)`. `None` for the lecture's two models,
+    /// made by their own constructors ([`CountModel::fit`], [`NeuralModel::new`]).
+    pub build: Option<Build>,
 }
 
-model_types! {
-    lecture {
-        Counts = "counts", CountModel, "Normalized n-gram counts (the lecture, first half).";
-        Neural = "neural", NeuralModel,
-            "One linear layer trained by gradient descent on all the data (the lecture, second half).";
-    }
-    networks {
-        Bigram = "bigram", Bigram, "makemore.py's bigram: a table of logits from zeros, trained with AdamW.";
-        Mlp = "mlp", Mlp, "Bengio et al. 2003: embeddings of the last characters, a tanh layer.";
-        Rnn = "rnn", Rnn, "A vanilla recurrent net.";
-        Gru = "gru", Rnn, "A recurrent net with gates (GRU).";
-        Bow = "bow", Bow, "Bag of words: the average of everything before, then an MLP.";
-        Transformer = "transformer", Transformer, "GPT-2's Transformer.";
-        Wavenet = "wavenet", Wavenet, "Part 5's WaveNet: the context fused two characters at a time, with BatchNorm.";
-        Gpt = "gpt", Gpt, "The GPT lecture's Transformer (gpt.py), with dropout.";
-    }
-}
+/// How a [`Spec`] makes a network.
+pub type Build = fn(&Vocab, usize, &ModelConfig, nn::Params) -> Result<Box<dyn LanguageModel>>;
+
+/// Every type of model, from the lecture to the GPT lecture: the one list a new model joins.
+pub const TYPES: &[Spec] = &[
+    counts::SPEC,
+    neural::SPEC,
+    bigram::SPEC,
+    mlp::SPEC,
+    rnn::RNN,
+    rnn::GRU,
+    bow::SPEC,
+    transformer::SPEC,
+    wavenet::SPEC,
+    gpt::SPEC,
+    #[cfg(test)]
+    toy::SPEC,
+];
 
 impl ModelType {
+    /// Every type, in the order of [`TYPES`].
+    pub fn all() -> impl Iterator<Item = ModelType> {
+        TYPES.iter().map(|spec| spec.kind)
+    }
+
+    /// The name the command line and model files use: `"counts"`, `"neural"`, ...
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// The type's [`Spec`].
+    pub fn spec(self) -> &'static Spec {
+        // a ModelType is made only by the constants of the types in TYPES
+        TYPES.iter().find(|spec| spec.kind == self).unwrap_or(&TYPES[0])
+    }
+
+    /// True for the networks trained makemore.py's way, with AdamW on batches of words or
+    /// windows of a text ([`crate::train`]): makemore.py's six, part 5's wavenet and the GPT
+    /// lecture's gpt; false for the lecture's two.
+    pub fn is_makemore(self) -> bool {
+        self.spec().build.is_some()
+    }
+
     /// The seed of a type's training and samples: makemore.py's 3407 for its networks, the
     /// lecture's [`crate::SEED`] for the lecture's two.
     pub fn seed(self) -> i64 {
@@ -339,12 +298,14 @@ impl std::str::FromStr for ModelType {
 
     /// The type named `name` (as [`ModelType::name`] says it).
     fn from_str(name: &str) -> Result<ModelType> {
-        let names: Vec<&str> = ModelType::ALL.iter().map(|k| k.name()).collect();
-        ModelType::ALL.iter().copied().find(|k| k.name() == name).ok_or_else(|| Error::Param {
+        ModelType::all().find(|k| k.name() == name).ok_or_else(|| Error::Param {
             name: "model type",
             value: name.to_string(),
             why: "there is no such model type",
-            hint: format!("use one of {}", names.join(", ")),
+            hint: format!(
+                "use one of {}",
+                ModelType::all().map(ModelType::name).collect::<Vec<_>>().join(", ")
+            ),
         })
     }
 }
@@ -355,7 +316,72 @@ impl std::fmt::Display for ModelType {
     }
 }
 
+/// A model of any type: what a model file holds.
+#[derive(Debug)]
+pub enum Model {
+    /// Normalized n-gram counts (the lecture, first half).
+    Counts(CountModel),
+    /// One linear layer trained by gradient descent on all the data (the lecture, second half).
+    Neural(NeuralModel),
+    /// A network trained makemore.py's way: its type, its sizes, and the network.
+    Network { kind: ModelType, cfg: ModelConfig, net: Box<dyn LanguageModel> },
+}
+
 impl Model {
+    /// The model's type.
+    pub fn kind(&self) -> ModelType {
+        match self {
+            Model::Counts(_) => ModelType::Counts,
+            Model::Neural(_) => ModelType::Neural,
+            Model::Network { kind, .. } => *kind,
+        }
+    }
+
+    /// The model as a [`LanguageModel`].
+    pub fn as_dyn(&self) -> &dyn LanguageModel {
+        match self {
+            Model::Counts(m) => m,
+            Model::Neural(m) => m,
+            Model::Network { net, .. } => net.as_ref(),
+        }
+    }
+
+    /// The sizes of a network (makemore.py's defaults for the lecture's models, which have
+    /// none).
+    pub fn config(&self) -> ModelConfig {
+        match self {
+            Model::Network { cfg, .. } => *cfg,
+            _ => ModelConfig::default(),
+        }
+    }
+
+    /// [`Model::new`] with the weights drawn or left to fill (a model file's), after checking
+    /// the sizes.
+    fn checked(
+        kind: ModelType,
+        vocab: &Vocab,
+        block_size: usize,
+        cfg: &ModelConfig,
+        p: nn::Params,
+    ) -> Result<Model> {
+        cfg.check(kind)?;
+        if block_size == 0 {
+            let hint = "use the longest word plus one, as makemore.py does";
+            let why = "a model reads at least one character";
+            return Err(Error::param("block size", 0, why, hint));
+        }
+        let Some(build) = kind.spec().build else {
+            let why = "the lecture's models are made another way";
+            return Err(Error::param(
+                "model type",
+                kind,
+                why,
+                "use CountModel::fit or NeuralModel::new",
+            ));
+        };
+        Ok(Model::Network { kind, cfg: *cfg, net: build(vocab, block_size, cfg, p)? })
+    }
+
     /// A network of makemore.py (`kind.is_makemore()`) with fresh weights, drawn from torch's
     /// generator as PyTorch draws them (seed it first: [`crate::with_torch_seed`]), reading
     /// `block_size` characters of context, on `device`.

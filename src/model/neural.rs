@@ -4,8 +4,9 @@
 
 use tch::{Kind, Tensor};
 
+use super::config::no_check;
 use super::table::{table_log_likelihood, table_rows};
-use super::LanguageModel;
+use super::{LanguageModel, ModelConfig, ModelType, Spec};
 use crate::data::{context_rows, Vocab};
 use crate::error::{Error, Result};
 
@@ -117,6 +118,24 @@ impl LanguageModel for NeuralModel {
         vec![("w".to_string(), self.w.shallow_clone())]
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// One linear layer trained by gradient descent on all the data (the lecture, second half).
+    pub const Neural: ModelType = ModelType("neural");
+}
+
+/// The type's facts: what it is; it has no sizes, and is made by its own constructor.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Neural,
+    about:
+        "One linear layer trained by gradient descent on all the data (the lecture, second half).",
+    defaults: ModelConfig::DEFAULT,
+    uses: &[],
+    dropout: false,
+    check: no_check,
+    build: None,
+};
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,9 @@
 
 use tch::Tensor;
 
+use super::config::no_check;
 use super::nn::{Embedding, Linear, Params};
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -83,3 +84,30 @@ impl Rnn {
         self.head.forward(&hidden) // (B, T, V)
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// A vanilla recurrent net.
+    pub const Rnn: ModelType = ModelType("rnn");
+    /// A recurrent net with gates (GRU).
+    pub const Gru: ModelType = ModelType("gru");
+}
+
+/// The vanilla RNN's facts: what it is, its sizes and checks, how to make one.
+pub(super) const RNN: Spec = Spec {
+    kind: ModelType::Rnn,
+    about: "A vanilla recurrent net.",
+    defaults: ModelConfig::DEFAULT,
+    uses: &["n_embd", "n_embd2"],
+    dropout: false,
+    check: no_check,
+    build: Some(|v, b, c, p| Ok(Box::new(Rnn::new(ModelType::Rnn, v, b, c, p)?))),
+};
+
+/// The GRU's: the same net with the gated cell.
+pub(super) const GRU: Spec = Spec {
+    kind: ModelType::Gru,
+    about: "A recurrent net with gates (GRU).",
+    build: Some(|v, b, c, p| Ok(Box::new(Rnn::new(ModelType::Gru, v, b, c, p)?))),
+    ..RNN
+};

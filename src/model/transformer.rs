@@ -4,8 +4,9 @@
 
 use tch::{Kind, Tensor};
 
+use super::config::heads_split;
 use super::nn::{check_len, Embedding, LayerNorm, Linear, Params};
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
@@ -112,3 +113,20 @@ impl Transformer {
         self.head.forward(&self.ln_f.forward(&x)?) // (B, T, V)
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// GPT-2's Transformer.
+    pub const Transformer: ModelType = ModelType("transformer");
+}
+
+/// The type's facts: what it is, its sizes and checks, how to make one.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Transformer,
+    about: "GPT-2's Transformer.",
+    defaults: ModelConfig::DEFAULT,
+    uses: &["n_layer", "n_head", "n_embd"],
+    dropout: false,
+    check: heads_split,
+    build: Some(|v, b, c, p| Ok(Box::new(Transformer::new(ModelType::Transformer, v, b, c, p)?))),
+};

@@ -11,8 +11,9 @@
 use tch::{Kind, Tensor};
 
 use super::nn::{BatchNorm, Embedding, Params};
-use super::{Core, ModelConfig, ModelType};
+use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
+use crate::error::Error;
 use crate::error::Result;
 
 /// One level: two neighbours' vectors side by side, a linear layer, BatchNorm, `tanh`.
@@ -105,3 +106,32 @@ impl Wavenet {
         crate::loss::cross_entropy(&self.net(&w, true)?, &y.f_index_select(0, &keep)?)
     }
 }
+
+#[allow(non_upper_case_globals)]
+impl ModelType {
+    /// Part 5's WaveNet: the context fused two characters at a time, with BatchNorm.
+    pub const Wavenet: ModelType = ModelType("wavenet");
+}
+
+/// The most levels a wavenet may have: a context of 2^10 = 1,024 characters.
+const MAX_LEVELS: usize = 10;
+
+/// The type's facts: part 5's sizes (3 levels, so a context of 8; embeddings of 24; 128
+/// neurons per level), its checks, how to make one.
+pub(super) const SPEC: Spec = Spec {
+    kind: ModelType::Wavenet,
+    about: "Part 5's WaveNet: the context fused two characters at a time, with BatchNorm.",
+    defaults: ModelConfig { n_layer: 3, n_embd: 24, n_embd2: 128, ..ModelConfig::DEFAULT },
+    uses: &["n_layer", "n_embd", "n_embd2"],
+    dropout: false,
+    check: |cfg| match cfg.n_layer > MAX_LEVELS {
+        true => Err(Error::Param {
+            name: "n_layer",
+            value: cfg.n_layer.to_string(),
+            why: "a wavenet of n_layer levels reads 2^n_layer characters",
+            hint: format!("use at most {MAX_LEVELS} (part 5's: 3, a context of 8)"),
+        }),
+        false => Ok(()),
+    },
+    build: Some(|v, b, c, p| Ok(Box::new(Wavenet::new(ModelType::Wavenet, v, b, c, p)?))),
+};
