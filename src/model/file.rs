@@ -25,7 +25,7 @@ use std::path::Path;
 use tch::{Kind, Tensor};
 
 use super::nn::Params;
-use super::{bad_file, CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
+use super::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
 use crate::data::Vocab;
 use crate::error::{Error, Result};
 
@@ -306,4 +306,13 @@ pub(crate) fn load_pt(
         return Err(bad(format!("it has a `{extra}` that makemore.py's {kind} lacks")));
     }
     Ok(model)
+}
+
+/// A model-file error with the usual hint.
+fn bad_file(path: &Path, why: impl Into<String>) -> Error {
+    Error::Model {
+        path: path.to_path_buf(),
+        why: why.into(),
+        hint: "train and save the model again with this version of makemore",
+    }
 }

@@ -490,12 +490,3 @@ impl From<NeuralModel> for Model {
         Model::Neural(m)
     }
 }
-
-/// A model-file error with the usual hint.
-fn bad_file(path: &Path, why: impl Into<String>) -> Error {
-    Error::Model {
-        path: path.to_path_buf(),
-        why: why.into(),
-        hint: "train and save the model again with this version of makemore",
-    }
-}
