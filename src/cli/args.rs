@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use makemore::prelude::*;
-use makemore::train::parse_device;
+use makemore::train::{parse_device, Job};
 
 /// Give it words, one per line, it makes more like them: character-level language models from
 /// Karpathy's makemore lecture (counts, a one-layer net) to makemore.py's MLP, RNN, GRU, bag of
@@ -180,11 +180,9 @@ fn top_k(k: &str) -> Result<TopK, String> {
 }
 
 impl SamplingArgs {
-    /// The sampling of these flags with `seed`, checked now rather than after training.
-    pub fn sampling(&self, seed: i64) -> Result<Sampling> {
-        let sampling = Sampling { seed, temperature: self.temperature, top_k: self.top_k.0 };
-        sampling.check()?;
-        Ok(sampling)
+    /// The sampling of these flags with `seed`.
+    pub fn sampling(&self, seed: i64) -> Sampling {
+        Sampling { seed, temperature: self.temperature, top_k: self.top_k.0 }
     }
 }
 
@@ -244,31 +242,35 @@ pub struct EvalArgs {
 }
 
 impl TrainArgs {
-    /// Where the model goes: the `--out` file, or the work dir.
-    pub fn output(&self) -> Output {
-        self.out.as_ref().map_or(Output::dir(&self.work_dir), Output::file)
-    }
-
-    /// The sizes of a network of `kind`, from the flags and the type's defaults.
-    pub fn config(&self, kind: ModelType) -> ModelConfig {
-        let d = ModelConfig::of(kind);
-        ModelConfig {
-            n_layer: self.n_layer.unwrap_or(d.n_layer),
-            n_head: self.n_head,
-            n_embd: self.n_embd.unwrap_or(d.n_embd),
-            n_embd2: self.n_embd2.unwrap_or(d.n_embd2),
-            dropout: self.dropout.unwrap_or(d.dropout),
-        }
-    }
-
-    /// The training options of the flags over `defaults`.
-    pub fn options(&self, defaults: TrainOptions) -> Result<TrainOptions> {
-        Ok(TrainOptions {
-            batch_size: self.batch_size.unwrap_or(defaults.batch_size),
-            learning_rate: self.learning_rate.unwrap_or(defaults.learning_rate),
-            weight_decay: self.weight_decay,
-            seed: self.seed.unwrap_or(defaults.seed),
+    /// The training these flags ask for.
+    pub fn job(&self) -> Result<Job> {
+        Ok(Job {
+            words: self.input.clone(),
+            text: self.text.clone(),
+            kind: self.kind,
+            output: self.out.as_ref().map_or(Output::dir(&self.work_dir), Output::file),
+            resume: self.resume,
+            overwrite: self.overwrite,
+            n_layer: self.n_layer,
+            n_head: Some(self.n_head),
+            n_embd: self.n_embd,
+            n_embd2: self.n_embd2,
+            dropout: self.dropout,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            weight_decay: Some(self.weight_decay),
+            seed: self.seed,
             device: parse_device(&self.device)?,
+            max_steps: self.max_steps,
+            eval_every: Some(self.eval_every),
+            block_size: self.block_size,
+            eval_batches: Some(self.eval_batches),
+            context: Some(self.context),
+            smoothing: Some(self.smoothing),
+            reg: Some(self.reg),
+            method: self.method,
+            threads: self.threads,
+            sampling: self.sampling.sampling(0),
         })
     }
 }

@@ -17,6 +17,7 @@ use crate::rng::{with_torch_lock, with_torch_seed, TorchGenerator};
 
 mod adamw;
 mod checkpoint;
+pub mod job;
 mod lecture;
 mod options;
 pub mod run;
@@ -24,6 +25,7 @@ mod text;
 
 pub use adamw::AdamW;
 pub use checkpoint::{Checkpoint, TrainState};
+pub use job::{Job, Lecture, Start};
 pub use lecture::fit_lecture;
 pub use options::{parse_device, TrainOptions};
 pub use run::{Event, LossLog, RunOptions, RunSummary};
