@@ -217,7 +217,7 @@ fn part5(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
 /// Part 5's last run: the hierarchical net of the crate's layers (n_embd 24, n_hidden 128; 76,579
 /// parameters) from `manual_seed(42)`, MLP_STEPS steps at lr 0.1; the last loss.
 fn wavenet(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
-    use makemore::layers::{
+    use makemore::handmade::{
         BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Tanh,
     };
     manual_seed(42);
@@ -326,7 +326,7 @@ fn bn_mlp(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
 /// Part 3's run B: the 6-layer net with BatchNorm (the crate's layers), to the lecture's break
 /// after step 1,000, with its trackers: the layers' output gradients and the update:data ratios.
 fn deep(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
-    use makemore::layers::{gradients, BatchNorm1d, Layer, Linear, Tanh};
+    use makemore::handmade::{gradients, BatchNorm1d, Layer, Linear, Tanh};
     manual_seed(SEED);
     let c = randn(&[27, 10]);
     let sizes = [30, 100, 100, 100, 100, 100, 27];

@@ -28,8 +28,8 @@
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod handmade;
 pub mod io;
-pub mod layers;
 pub mod loss;
 pub mod model;
 pub use model::nn;

@@ -292,7 +292,7 @@ fn makemore_py_model_pt_reads_as_the_same_network() -> Result<()> {
 /// Evaluation and sampling use those running statistics, and a model file keeps them.
 #[test]
 fn wavenet_is_part_5s_net_and_keeps_its_running_statistics() -> Result<()> {
-    use makemore::layers::{
+    use makemore::handmade::{
         BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Tanh,
     };
     let words = words();

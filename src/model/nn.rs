@@ -1,6 +1,7 @@
-//! `torch.nn`'s layers the networks are made of, initialized as PyTorch initializes them: with
-//! the same seed, the same weights as makemore.py's (tch draws from torch's own generator). The
-//! GPT lecture's notebooks (`part6_gpt/`) build their `Head`, `Block` and model from them:
+//! `torch.nn`'s layers the networks are made of (not the lectures' handmade ones: those are
+//! [`crate::handmade`]), initialized as PyTorch initializes them: with the same seed, the same
+//! weights as makemore.py's (tch draws from torch's own generator). The GPT lecture's notebooks
+//! (`part6_gpt/`) build their `Head`, `Block` and model from them:
 //!
 //! ```
 //! use makemore::nn::{Linear, Params};

@@ -1,9 +1,10 @@
-//! The lectures' layers: part 3's `Linear`, `BatchNorm1d` and `Tanh` ("PyTorch-ifying" the MLP)
-//! and part 5's `Embedding`, `FlattenConsecutive` and `Sequential` (WaveNet), with their fields,
-//! each keeping its last output in `out` for the diagnostics. The lectures' notebooks
-//! (`part3_batchnorm/01_batchnorm`, `part5_wavenet/01_wavenet`) write them by hand in a cell;
-//! the exercises and the benchmarks use these. Weights are drawn from torch's generator
-//! (`manual_seed`), in the lecture's order.
+//! The layers the lectures write by hand (not `torch.nn`'s: those are [`crate::nn`], with PyTorch's
+//! initialization, for the networks and the GPT lecture): part 3's `Linear`, `BatchNorm1d` and
+//! `Tanh` ("PyTorch-ifying" the MLP) and part 5's `Embedding`, `FlattenConsecutive` and
+//! `Sequential` (WaveNet), with their fields, each keeping its last output in `out` for the
+//! diagnostics. The lectures' notebooks (`part3_batchnorm/01_batchnorm`,
+//! `part5_wavenet/01_wavenet`) write them by hand in a cell; the exercises and the benchmarks use
+//! these. Weights are drawn from torch's generator (`manual_seed`), in the lecture's order.
 
 use tch::{Device, Kind, Tensor};
 
