@@ -6,8 +6,9 @@
 //! in `notebooks/` walk through the lecture with it.
 //!
 //! The modules follow the lecture, each using only the ones before it: [`data`] (words →
-//! vocabulary → examples, or a text as one stream), [`loss`] (the loss formulas on tensors), [`layers`] (part 3's
-//! `Linear`, `BatchNorm1d`, `Tanh`), [`model`] (the count model,
+//! vocabulary → examples, or a text as one stream), [`loss`] (the loss formulas on tensors), [`handmade`] (what
+//! the lectures write by hand and their exercises reuse: part 2's MLP and its loop, part 3's
+//! `Linear`, `BatchNorm1d`, `Tanh`, part 5's), [`model`] (the count model,
 //! the one-layer net, makemore.py's networks, part 5's WaveNet, the GPT lecture's Transformer,
 //! and the interface every model implements; [`nn`]: `torch.nn`'s layers they are made of),
 //! [`eval`] (the loss of a model on words), [`sample`] (drawing names), [`plot`] (heatmaps and

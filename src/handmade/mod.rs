@@ -1,10 +1,18 @@
-//! The layers the lectures write by hand (not `torch.nn`'s: those are [`crate::nn`], with PyTorch's
-//! initialization, for the networks and the GPT lecture): part 3's `Linear`, `BatchNorm1d` and
+//! What the lectures write by hand, for their exercises and benchmarks to reuse: part 2's MLP and
+//! its training loop ([`Mlp`], [`minibatch_sgd`], [`split_loss`]), part 1's exercises' tools
+//! ([`max_abs_diff`], [`best_ms`]), and the layers (not
+//! `torch.nn`'s: those are [`crate::nn`], with PyTorch's initialization, for the networks and the
+//! GPT lecture): part 3's `Linear`, `BatchNorm1d` and
 //! `Tanh` ("PyTorch-ifying" the MLP) and part 5's `Embedding`, `FlattenConsecutive` and
 //! `Sequential` (WaveNet), with their fields, each keeping its last output in `out` for the
 //! diagnostics. The lectures' notebooks (`part3_batchnorm/01_batchnorm`,
 //! `part5_wavenet/01_wavenet`) write them by hand in a cell; the exercises and the benchmarks use
 //! these. Weights are drawn from torch's generator (`manual_seed`), in the lecture's order.
+
+mod mlp;
+mod tools;
+pub use mlp::{lecture_lr, minibatch_sgd, split_loss, Mlp};
+pub use tools::{best_ms, max_abs_diff};
 
 use tch::{Device, Kind, Tensor};
 
