@@ -29,18 +29,23 @@ reference: target/reference.json target/makemore_reference.json target/part2_ref
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
+# parts 2-4 train their final nets 200,000 steps (part 2's exercises three of them, after a search
+# of four sizes at 30,000): tests run them (and the notebooks) at MLP_TEST_STEPS, the search at
+# SEARCH_TEST_STEPS; the full runs' values are committed (reference-full)
+MLP_TEST_STEPS := 2000
+SEARCH_TEST_STEPS := 2000
 target/part2_reference.json: tests/reference/part2.py data/names.txt requirements.txt
 	@mkdir -p target
-	$(PY) tests/reference/part2.py data/names.txt $@
+	$(PY) tests/reference/part2.py data/names.txt $@ --steps $(MLP_TEST_STEPS)
 target/part2_exercises_reference.json: tests/reference/part2_exercises.py tests/reference/part2.py data/names.txt requirements.txt
 	@mkdir -p target
-	cd tests/reference && ../../$(PY) part2_exercises.py ../../data/names.txt ../../$@
-target/part3_reference.json: tests/reference/part3.py data/names.txt requirements.txt
+	cd tests/reference && ../../$(PY) part2_exercises.py ../../data/names.txt ../../$@ --steps $(MLP_TEST_STEPS) --search-steps $(SEARCH_TEST_STEPS)
+target/part3_reference.json: tests/reference/part3.py tests/reference/part2.py data/names.txt requirements.txt
 	@mkdir -p target
-	$(PY) tests/reference/part3.py data/names.txt $@
-target/part4_reference.json: tests/reference/part4.py tests/reference/part3.py data/names.txt requirements.txt
+	$(PY) tests/reference/part3.py data/names.txt $@ --steps $(MLP_TEST_STEPS)
+target/part4_reference.json: tests/reference/part4.py tests/reference/part3.py tests/reference/part2.py data/names.txt requirements.txt
 	@mkdir -p target
-	$(PY) tests/reference/part4.py data/names.txt $@
+	$(PY) tests/reference/part4.py data/names.txt $@ --steps $(MLP_TEST_STEPS)
 # part 5's five runs take ~15 min of Python at the lecture's 200,000 steps: tests run them (and the
 # notebook) at PART5_TEST_STEPS; the full runs' values are committed (reference-full)
 PART5_TEST_STEPS := 2000
@@ -48,10 +53,15 @@ target/part5_reference.json: tests/reference/part5.py tests/reference/part2.py d
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt ../../$@ --steps $(PART5_TEST_STEPS)
 
-## reference-full: part 5's runs at the lecture's 200,000 steps -> tests/reference/part5_full.json,
-##   the GPT lecture's at its 5,000 -> tests/reference/gpt_full.json (committed: what the committed
-##   notebooks' outputs are checked against)
+## reference-full: parts 2-5's runs at the lecture's 200,000 steps -> tests/reference/part2_full.json,
+##   part2_exercises_full.json, part3_full.json, part4_full.json, part5_full.json, the GPT lecture's
+##   at its 5,000 -> tests/reference/gpt_full.json (committed: what the committed notebooks'
+##   outputs are checked against)
 reference-full: setup data/tinyshakespeare.txt
+	$(PY) tests/reference/part2.py data/names.txt tests/reference/part2_full.json
+	cd tests/reference && ../../$(PY) part2_exercises.py ../../data/names.txt part2_exercises_full.json
+	$(PY) tests/reference/part3.py data/names.txt tests/reference/part3_full.json
+	$(PY) tests/reference/part4.py data/names.txt tests/reference/part4_full.json
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt part5_full.json
 	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt tests/reference/gpt_full.json
 
