@@ -9,9 +9,10 @@ timeout, a key value that differs from the lecture's Python reference (target/re
 text outputs that differ from the committed ones (lines with timings are ignored). A cell tagged
 "raises-exception" fails on purpose (notebook 00 shows mistakes): it must show an error, a panic
 or a crate error, and that is not a problem. It prints per-cell latencies: the median and
-the slowest. A notebook in SHORTENED runs on fewer steps than the lecture's (part 5's five runs of
-200,000, the GPT lecture's six of 5,000): that run is checked against the Python reference at the same steps, and the committed
-outputs, from the full runs, against the full reference committed in tests/reference/.
+the slowest. A notebook in SHORTENED runs on fewer steps than the lecture's (the final nets of
+parts 2-4 and part 2's exercises, 200,000 steps each, part 5's five runs of 200,000, the GPT
+lecture's six of 5,000): that run is checked against the Python reference at the same steps, and
+the committed outputs, from the full runs, against the full reference committed in tests/reference/.
 
 After the notebooks, --check also runs the learner-mistakes check (alone: --check mistakes): the
 usual mistakes of a learner, in a notebook made here, must each print a short message that names
@@ -235,12 +236,26 @@ def key_checks(path_name, nb, ref):
     return e
 
 
+def steps_checks(e, name, nb, r, path):
+    """A SHORTENED notebook `nb` must train the steps of its reference `r` (read from `path`)."""
+    short = SHORTENED[name]
+    for variable, key in [(short.variable, 'steps')] + [(v, v) for v, _ in short.more]:
+        if short.steps_of(nb, variable) != r[key]:
+            e.append(f'{name}: {variable} is {short.steps_of(nb, variable)}, {path.name} {key} {r[key]}')
+
+
 def part2_checks(name, nb, text, _ref):
-    """Part 2 against the lecture's code run with the same seeds (tests/reference/part2.py)."""
-    path = ROOT / 'target' / 'part2_reference.json'
+    """Part 2 against the lecture's code run with the same seeds and steps (tests/reference/part2.py,
+    part2_exercises.py): a committed notebook (the lecture's 200,000 steps) against
+    tests/reference/part2_full.json or part2_exercises_full.json, a test run (fewer steps: SHORTENED)
+    against target/part2_reference.json or part2_exercises_reference.json, made with the same steps."""
+    name = f'part2_mlp/{name}'
+    path = SHORTENED[name].reference_for(nb)
     if not path.exists():
-        return [f'part2_mlp/{name}: {path} is missing (hint: run `make reference`)']
-    r, e, name = json.loads(path.read_text()), [], f'part2_mlp/{name}'
+        return [f'{name}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
+    steps_checks(e, name, nb, r, path)
+    steps = r['steps']
     if name.endswith('01_mlp'):
         expect_number(e, text, 'loss by hand = ', r['scratch']['loss_by_hand'], 1e-5, name)
         expect_number(e, text, 'cross_entropy = ', r['scratch']['cross_entropy'], 1e-5, name)
@@ -257,19 +272,15 @@ def part2_checks(name, nb, text, _ref):
             expect_number(e, text, f'step {i:6}: loss ', loss, 1e-4, name)
         expect_number(e, text, 'wide: train ', r['wide']['train'], 1e-4, name)
         for i, loss in r['final']['printed']:
-            expect_number(e, text, f'{i:7}/200000: ', loss, 1e-4, name)
+            expect_number(e, text, f'{i:7}/{steps}: ', loss, 1e-4, name)
         for split in ('train', 'dev', 'test'):
             expect_number(e, text, f'\n{split} ', r['final'][split], 1e-5, name)
         expect_strings(e, text, [n for n in r['samples']], name, 'samples')
         if sum('image/png' in mimes(c) for c in nb.cells) < 3:
             e.append(f'{name}: fewer than 3 image/png outputs (the sweep, the embeddings, the loss)')
         return e
-    path = ROOT / 'target' / 'part2_exercises_reference.json'
-    if not path.exists():
-        return [f'{name}: {path} is missing (hint: run `make reference`)']
-    x = json.loads(path.read_text())
     if name.endswith('e01_tune_hyperparameters'):
-        r = x['e01']
+        r = r['e01']
         for row in r['search']:
             label = f"n_embd {row['n_embd']:2}, n_hidden {row['n_hidden']}: {row['params']:6} parameters, dev "
             expect_number(e, text, label, row['dev'], 1e-5, name)
@@ -277,14 +288,14 @@ def part2_checks(name, nb, text, _ref):
         for split in ('train', 'dev', 'test'):
             expect_number(e, text, f'\n{split} ', r[split], 1e-5, name)
     if name.endswith('e02_initial_loss'):
-        r = x['e02']
+        r = r['e02']
         expect_number(e, text, 'uniform: ', r['uniform'], 1e-6, name)
         expect_number(e, text, "the lecture's init: loss ", r['lecture_init'], 1e-4, name)
         expect_number(e, text, 'tuned init: loss ', r['init'], 1e-5, name)
         for split in ('train', 'dev'):
             expect_number(e, text, f'\n{split} ', r[split], 1e-5, name)
     if name.endswith('e03_direct_connections'):
-        r = x['e03']
+        r = r['e03']
         expect_strings(e, text, [f"{r['params']} parameters"], name, 'parameter count')
         for split in ('train', 'dev'):
             expect_number(e, text, f'\n{split} ', r[split], 1e-5, name)
@@ -297,11 +308,15 @@ def part3_checks(name, nb, text, _ref):
     for other CPUs' vector kernels, as FLOAT_TOL says), the per-10,000-step losses and the
     activation statistics as printed, gradient statistics to 1e-6 relative: they print 7
     significant digits, and a gradient that autograd sums from several paths may round
-    differently in the last bit on another CPU."""
-    path = ROOT / 'target' / 'part3_reference.json'
+    differently in the last bit on another CPU. Run A of the committed 01_batchnorm (the lecture's
+    200,000 steps) against tests/reference/part3_full.json, of a test run (fewer steps: SHORTENED)
+    against target/part3_reference.json, made with the same steps; the exercises train 10,000 steps
+    in both."""
+    name = f'part3_batchnorm/{name}'
+    path = SHORTENED[name].reference_for(nb) if name in SHORTENED else ROOT / 'target' / 'part3_reference.json'
     if not path.exists():
-        return [f'part3_batchnorm/{name}: {path} is missing (hint: run `make reference`)']
-    r, e, name = json.loads(path.read_text()), [], f'part3_batchnorm/{name}'
+        return [f'{name}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
     pngs = sum('image/png' in mimes(c) for c in nb.cells)
 
     def rel(label, want, digits=1e-6):
@@ -327,11 +342,13 @@ def part3_checks(name, nb, text, _ref):
             rel(label, want)
         a = r['a']
         expect_strings(e, text, [f"{a['params']} parameters"], name, "run A's parameter count")
-        steps = int(re.search(r'(\d+) steps in', text).group(1)) if re.search(r'(\d+) steps in', text) else 0
-        if steps != 200000:
-            e.append(f'{name}: run A trained {steps} steps, not the lecture\'s 200000')
+        steps_checks(e, name, nb, r, path)
+        steps = r['steps']
+        ran = re.search(r'^(\d+) steps in', text, re.M)
+        if not ran or int(ran.group(1)) != steps:
+            e.append(f'{name}: run A trained {ran and ran.group(1)} steps, {path.name} {steps}')
         for i, loss in a['printed']:
-            expect_number(e, text, f'{i:7}/ 200000: ', loss, 1e-4, name)
+            expect_number(e, text, f'{i:7}/{steps:7}: ', loss, 1e-4, name)
         expect_number(e, text, '\ntrain ', a['train'], 1e-6, name)
         expect_number(e, text, '\nval ', a['val'], 1e-6, name)
         expect_number(e, text, 'calibrated: train ', a['train_calibrated'], 1e-6, name)
@@ -386,11 +403,15 @@ def part4_checks(name, nb, text, _ref):
     """Part 4 against the lecture's code run with the same seeds (tests/reference/part4.py): every
     hand-written gradient `approximate: True` with a maxdiff of at most 1e-8 (the issue's bound:
     where `exact` is False, libtorch's backward kernels sum in another order than the formula),
-    and no larger than twice Python's plus 1e-9; the losses to 1e-6, the samples name for name."""
-    path = ROOT / 'target' / 'part4_reference.json'
+    and no larger than twice Python's plus 1e-9; the losses to 1e-6, the samples name for name.
+    Exercise 4's training of the committed notebook (the lecture's 200,000 steps) against
+    tests/reference/part4_full.json, of a test run (fewer steps: SHORTENED) against
+    target/part4_reference.json, made with the same steps."""
+    name = f'part4_backprop/{name}'
+    path = SHORTENED[name].reference_for(nb)
     if not path.exists():
-        return [f'part4_backprop/{name}: {path} is missing (hint: run `make reference`)']
-    r, e, name = json.loads(path.read_text()), [], f'part4_backprop/{name}'
+        return [f'{name}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
 
     def output_of(marker):
         """The output of the code cell whose source holds `marker` (a solution's cell)."""
@@ -421,9 +442,11 @@ def part4_checks(name, nb, text, _ref):
         if ex4.count('approximate: True') != 7:
             e.append(f'{name}: exercise 4\'s backward pass is not allclose to autograd\'s for all 7 parameters: {ex4!r}')
         expect_number(e, text, 'max diff: ', r['ex3_max_diff'], 1e-6, name)
-        x = r['ex4']
+        x, steps = r['ex4'], r['steps']
+        steps_checks(e, name, nb, r, path)
+        expect_strings(e, text, [f'\n{steps} steps in '], name, "exercise 4's steps")
         for i, loss in x['printed']:
-            expect_number(e, text, f'{i:7}/ 200000: ', loss, 1e-4, name)
+            expect_number(e, text, f'{i:7}/{steps:7}: ', loss, 1e-4, name)
         expect_number(e, text, '\ntrain ', x['train'], 1e-6, name)
         expect_number(e, text, '\nval ', x['val'], 1e-6, name)
         expect_strings(e, text, x['samples'], name, 'samples')
@@ -557,32 +580,51 @@ PART_CHECKS = {'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
 
 # ---- notebooks that tests run on fewer steps -----------------------------------------------------
 
-# A notebook whose full runs would take `make test` past its 40 minutes: its committed outputs come
+# A notebook whose full runs would make `make test` too long (its goal: 35 minutes): its committed outputs come
 # from the lecture's steps (`make notebooks`) and are checked against the full reference committed
 # beside the Python that made it (`make reference-full`); `--check` runs it with the steps of the
 # test reference (target/*_reference.json, `make reference`) and checks that run against it,
-# and its outputs against the committed ones up to the first cell that trains.
+# and its outputs against the committed ones but for the cells that depend on the steps (from the
+# first cell that trains to the end, or to the first cell after them, `after_training`).
 class Shortened:
-    def __init__(self, variable, lecture_steps, reference, first_training):
+    def __init__(self, variable, lecture_steps, reference, first_training, after_training=None, more=()):
         self.variable = variable  # the hyperparameter cell's `let <variable>: usize = N;`
         self.line = f'let {variable}: usize = {lecture_steps:_};'
+        # more such lines, (variable, lecture's value): the test reference's `variable` replaces it
+        self.more = [(v, f'let {v}: usize = {n:_};') for v, n in more]
         self.full_reference = ROOT / 'tests' / 'reference' / f'{reference}_full.json'
         self.test_reference = ROOT / 'target' / f'{reference}_reference.json'
         self.first_training = first_training  # the source of the first cell whose outputs depend on the steps
+        self.after_training = after_training  # the source of the first cell after those (None: none)
+
+    def trained(self, cells):
+        """The indices of the code `cells` whose outputs depend on the steps."""
+        first = next((i for i, c in enumerate(cells) if self.first_training in c.source), len(cells))
+        after = next((i for i, c in enumerate(cells) if self.after_training and self.after_training in c.source
+                      and i > first), len(cells))
+        return range(first, after)
 
     def reference_for(self, nb):
         """The reference of a run of `nb`: the full one for the lecture's steps, else the test one."""
         return self.full_reference if self.line in '\n'.join(c.source for c in nb.cells) else self.test_reference
 
-    def steps_of(self, nb):
+    def steps_of(self, nb, variable=None):
         for c in nb.cells:
-            m = re.search(rf'let {self.variable}: usize = ([\d_]+);', c.source) if c.cell_type == 'code' else None
+            m = re.search(rf'let {variable or self.variable}: usize = ([\d_]+);', c.source) if c.cell_type == 'code' else None
             if m:
                 return int(m.group(1).replace('_', ''))
         return None
 
 
 SHORTENED = {
+    'part2_mlp/01_mlp': Shortened('max_steps', 200000, 'part2', 'let mut lossi = Vec::with_capacity(max_steps);'),
+    'part2_mlp/e01_tune_hyperparameters': Shortened('max_steps', 200000, 'part2_exercises', 'for &(n_embd, n_hidden) in &sizes',
+                                                    more=[('search_steps', 30000)]),
+    'part2_mlp/e02_initial_loss': Shortened('max_steps', 200000, 'part2_exercises', 'train(&tuned.parameters()'),
+    'part2_mlp/e03_direct_connections': Shortened('max_steps', 200000, 'part2_exercises', 'train(&net.parameters()'),
+    'part3_batchnorm/01_batchnorm': Shortened('max_steps', 200000, 'part3', 'let mut lossi = Vec::with_capacity(max_steps);',
+                                              after_training="let x0: f64 = 10.0; // the lecture's slider"),
+    'part4_backprop/01_backprop_ninja': Shortened('max_steps', 200000, 'part4', 'for i in 0..max_steps {'),
     'part5_wavenet/01_wavenet': Shortened('max_steps', 200000, 'part5', 'train(&mut model'),
     'part6_gpt/03_transformer': Shortened('max_iters', 5000, 'gpt', 'runs.push('),
 }
@@ -595,11 +637,12 @@ def shortened(path_name, nb):
         return nb
     if not short.test_reference.exists():
         sys.exit(f'{short.test_reference} is missing (hint: run `make reference`)')
-    steps = json.loads(short.test_reference.read_text())['steps']
-    cells = [c for c in nb.cells if c.cell_type == 'code' and short.line in c.source]
-    if len(cells) != 1:
-        sys.exit(f'{path_name}: no cell sets `{short.line}` (hint: keep the line, tests/notebooks.py shortens it)')
-    cells[0].source = cells[0].source.replace(short.line, f'let {short.variable}: usize = {steps};')
+    test = json.loads(short.test_reference.read_text())
+    for variable, line, key in [(short.variable, short.line, 'steps')] + [(v, l, v) for v, l in short.more]:
+        cells = [c for c in nb.cells if c.cell_type == 'code' and line in c.source]
+        if len(cells) != 1:
+            sys.exit(f'{path_name}: no cell sets `{line}` (hint: keep the line, tests/notebooks.py shortens it)')
+        cells[0].source = cells[0].source.replace(line, f'let {variable}: usize = {test[key]};')
     return nb
 
 
@@ -632,14 +675,14 @@ def same_text(a, b):
 
 def compare_with_committed(name, committed, fresh):
     """Text outputs of a fresh run must equal the committed ones, timing lines aside, numbers
-    to FLOAT_TOL (of a SHORTENED notebook, the cells before its first training)."""
+    to FLOAT_TOL (of a SHORTENED notebook, the cells that do not depend on its steps)."""
     errors = []
     a = [c for c in committed.cells if c.cell_type == 'code']
     b = [c for c in fresh.cells if c.cell_type == 'code']
-    if name in SHORTENED:
-        first = next((i for i, c in enumerate(a) if SHORTENED[name].first_training in c.source), len(a))
-        a, b = a[:first], b[:first]
+    trained = SHORTENED[name].trained(a) if name in SHORTENED else ()
     for i, (x, y) in enumerate(zip(a, b)):
+        if i in trained:
+            continue
         if not same_text(normalized(x), normalized(y)):
             errors.append(f'{name}: cell {i} output is stale; committed {normalized(x)[:5]} vs now '
                           f'{normalized(y)[:5]} (hint: run `make notebooks` and commit)')
