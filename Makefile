@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8888
 
-.PHONY: setup data lab notebooks test reference reference-full test-rust test-notebooks test-portable test-browser test-site bench site clean-evcxr
+.PHONY: setup data lab notebooks test reference reference-full test-rust test-notebooks test-kernel test-portable test-browser test-site bench site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -81,7 +81,7 @@ target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py
 
 ## test: format, lints, Rust tests (golden values from the Python reference), notebooks,
 ##   setup and kernel without GNU tools, browser, site
-test: setup reference test-rust test-notebooks test-portable test-browser test-site
+test: setup reference test-rust test-notebooks test-kernel test-portable test-browser test-site
 
 test-rust:
 	cargo fmt --check
@@ -90,6 +90,10 @@ test-rust:
 
 test-notebooks:
 	$(PY) tests/notebooks.py --check
+
+## test-kernel: every line a cell prints reaches it before idle, with a busy loop on every core
+test-kernel: setup
+	$(PY) tests/kernel_output.py
 
 ## test-portable: setup and the kernel with flock, sha256sum, ... hidden from PATH (as on macOS)
 test-portable: setup

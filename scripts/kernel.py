@@ -119,7 +119,7 @@ def main(args):
     try:
         os.execvp('evcxr_jupyter', ['evcxr_jupyter'] + args)
     except OSError as e:
-        fail(f'cannot run evcxr_jupyter: {e.strerror} (hint: make setup installs it into cargo\'s bin)')
+        fail(f'cannot run evcxr_jupyter: {e.strerror} (hint: run make setup, which builds it)')
 
 
 if __name__ == '__main__':

@@ -12,12 +12,29 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 LOGS="$ROOT/target/setup"
 EVCXR_VERSION=0.22.0
+EVCXR_JUPYTER_SHA256=3ce0d7b3058f68a9673df4f1266b641942fea0ec131881d095306e509a382764  # crates.io's .crate
 step() { printf '\033[1m%s\033[0m\n' "$*"; }
 t0=$(date +%s)
 # `took WHAT START`: one line with the seconds since START, for the steps that did work
 # (BENCHMARKS.md quotes them).
 took() { echo "setup: $1 took $(( $(date +%s) - $2 )) s"; }
 sha256() { python3 "$ROOT/scripts/sha256.py" "$@" | cut -d' ' -f1; }
+
+# evcxr_jupyter's crates.io source (from cargo's download cache when it has it), checked against
+# its sha256, patched, compiled into $EVCXR_ROOT.
+patched_evcxr() {
+  local src="$EVCXR_ROOT.src" crate
+  rm -rf "$src" && mkdir -p "$src"
+  crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"evcxr_jupyter-$EVCXR_VERSION.crate" 2>/dev/null | head -n 1)"
+  if [ -z "$crate" ]; then
+    crate="$src.crate"
+    curl -sSfL -o "$crate" "https://static.crates.io/crates/evcxr_jupyter/evcxr_jupyter-$EVCXR_VERSION.crate"
+  fi
+  [ "$(sha256 "$crate")" = "$EVCXR_JUPYTER_SHA256" ] || { echo "$crate: not the sha256 of crates.io's evcxr_jupyter $EVCXR_VERSION" >&2; return 1; }
+  tar xzf "$crate" -C "$src" --strip-components=1
+  (cd "$src" && git apply -p1 "$ROOT/scripts/evcxr_jupyter.patch")
+  cargo install --locked --path "$src" --root "$EVCXR_ROOT"
+}
 
 # 1. Prerequisites: one line each for what is missing.
 if [ "$(uname -s)" = Darwin ]; then
@@ -41,14 +58,16 @@ if command -v rustc >/dev/null && [ ! -d "$(rustc --print sysroot)/lib/rustlib/s
 fi
 [ "$missing" = 0 ] || exit 1
 
-# 2+3. The venv (re-installed only when requirements.txt changes) and evcxr_jupyter (compiled from
-#    crates.io only if this version is not installed). When both are needed they run at once:
-#    pip mostly downloads and unpacks, cargo mostly compiles. cargo's output goes to a log that
-#    is shown if it fails; an interrupted or failed setup stops it.
+# 2+3. The venv (re-installed only when requirements.txt changes) and evcxr_jupyter: this version's
+#    crates.io source (checked against its sha256) with our patch (scripts/evcxr_jupyter.patch:
+#    a cell's reply waits until every line it printed is sent), compiled into a folder of its own
+#    named by the patch, only if it is not there (your own evcxr_jupyter is left alone). When both
+#    are needed they run at once: pip mostly downloads and unpacks, cargo mostly compiles.
+#    cargo's output goes to a log that is shown if it fails; an interrupted or failed setup stops it.
 want="$(sha256 requirements.txt | cut -c1-16)"
 need_venv=0
 if [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$want" ]; then need_venv=1; fi
-installed="$(cargo install --list 2>/dev/null || true)"
+EVCXR_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/makemore/evcxr_jupyter-$EVCXR_VERSION-$(sha256 scripts/evcxr_jupyter.patch | cut -c1-12)"
 bg=""
 stop_bg() {
   if [ -n "$bg" ]; then
@@ -59,15 +78,15 @@ stop_bg() {
 trap stop_bg EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if ! grep -q "^evcxr_jupyter v$EVCXR_VERSION:" <<<"$installed"; then
+if [ ! -x "$EVCXR_ROOT/bin/evcxr_jupyter" ]; then
   mkdir -p "$LOGS"
-  step "setup: cargo install evcxr_jupyter $EVCXR_VERSION, in the background (5-6 min on 2 cores, once; log: target/setup/evcxr_jupyter.log)"
+  step "setup: evcxr_jupyter $EVCXR_VERSION with our patch, compiled in the background (5-6 min on 2 cores, once; log: target/setup/evcxr_jupyter.log)"
   set -m  # the build gets a process group of its own, so stop_bg can stop all of it
   (
     c=""
     trap 'if [ -n "$c" ]; then kill "$c" 2>/dev/null; fi; exit 143' TERM
     s=$(date +%s)
-    cargo install --locked --version "$EVCXR_VERSION" evcxr_jupyter >"$LOGS/evcxr_jupyter.log" 2>&1 &
+    patched_evcxr >"$LOGS/evcxr_jupyter.log" 2>&1 &
     c=$!
     rc=0
     wait "$c" || rc=$?
@@ -90,7 +109,7 @@ if [ -n "$bg" ]; then
   wait "$bg" || rc=$?
   bg=""
   if [ "$rc" != 0 ]; then
-    echo "setup: cargo install evcxr_jupyter failed (exit $rc). The end of target/setup/evcxr_jupyter.log:" >&2
+    echo "setup: building the patched evcxr_jupyter failed (exit $rc). The end of target/setup/evcxr_jupyter.log:" >&2
     tail -n 30 "$LOGS/evcxr_jupyter.log" >&2
     exit 1
   fi
@@ -99,12 +118,8 @@ fi
 TORCH="$(cd "$VENV" && ls -d lib/python3*/site-packages/torch | head -n 1)"
 [ -e "$VENV/torch" ] || ln -sfn "$TORCH" "$VENV/torch"
 LIBTORCH="$(cd "$VENV/torch" && pwd -P)"
-# Where `cargo install` put evcxr_jupyter: the kernel's PATH starts there.
-EVCXR_BIN="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin"
-if [ ! -x "$EVCXR_BIN/evcxr_jupyter" ]; then  # an install.root in cargo's config: ask PATH
-  EVCXR_BIN="$(python3 -c 'import os, shutil; p = shutil.which("evcxr_jupyter"); print(os.path.dirname(os.path.realpath(p)) if p else "")')"
-  [ -n "$EVCXR_BIN" ] || { echo "setup: evcxr_jupyter is installed but not found: add cargo's bin to PATH" >&2; exit 1; }
-fi
+# The kernel's PATH starts at the patched evcxr_jupyter.
+EVCXR_BIN="$EVCXR_ROOT/bin"
 
 # 4. The data.
 bash data/fetch.sh
