@@ -178,10 +178,16 @@ def main(names_path, out_path, steps=200000):
           f'dev {ref["final"]["dev"]:.4f} in {ref["final"]["seconds"]:.0f} s; {names[:3]}')
 
 
-if __name__ == '__main__':
+def command_line(main):
+    """Parts 2-4's command line: `NAMES OUT [--steps N]`, then main(names, out, steps), the
+    lecture's 200,000 steps unless told."""
     ap = argparse.ArgumentParser()
     ap.add_argument('names')
     ap.add_argument('out')
     ap.add_argument('--steps', type=int, default=200000)
     args = ap.parse_args()
     main(args.names, args.out, args.steps)
+
+
+if __name__ == '__main__':
+    command_line(main)

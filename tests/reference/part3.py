@@ -17,7 +17,6 @@ against the notebook run with the same N. The full run's values are committed in
 tests/reference/part3_full.json (`make reference-full`), and the committed notebook's outputs,
 made by the full run, are checked against them. The exercises (E01, E02) train 10,000 steps in both.
 """
-import argparse
 import json
 import random
 import time
@@ -25,7 +24,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from part2 import SEED, build_dataset  # the same split and contexts as part 2's
+from part2 import SEED, build_dataset, command_line  # the same split and contexts as part 2's
 
 
 # ---- run A: the MLP of part 2, fixed step by step, at initialization ---------------------------
@@ -429,9 +428,4 @@ def main(names_path, out_path, max_steps=200000):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser()
-    ap.add_argument('names')
-    ap.add_argument('out')
-    ap.add_argument('--steps', type=int, default=200000)
-    args = ap.parse_args()
-    main(args.names, args.out, args.steps)
+    command_line(main)

@@ -14,7 +14,6 @@ decays at 100,000 in both): what `make test` runs against the notebook run with 
 full run's values are committed in tests/reference/part4_full.json (`make reference-full`), and
 the committed notebook's outputs, made by the full run, are checked against them.
 """
-import argparse
 import json
 import sys
 import time
@@ -23,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
+from part2 import command_line  # noqa: E402
 from part3 import SEED, data  # noqa: E402  the same split and contexts as parts 2 and 3
 
 
@@ -245,9 +245,4 @@ def main(names_path, out_path, max_steps=200000):
 
 
 if __name__ == '__main__':
-    ap = argparse.ArgumentParser()
-    ap.add_argument('names')
-    ap.add_argument('out')
-    ap.add_argument('--steps', type=int, default=200000)
-    args = ap.parse_args()
-    main(args.names, args.out, args.steps)
+    command_line(main)
