@@ -79,21 +79,24 @@ target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py
 	@bash data/fetch.sh makemore.py
 	$(PY) tests/reference/makemore_ref.py data/makemore.py data/names.txt $@
 
-## test: format, lints, Rust tests (golden values from the Python reference), notebooks,
+## test: format, lints, docs' links, Rust tests (golden values from the Python reference), notebooks,
 ##   setup and kernel without GNU tools, browser, site
 test: setup reference test-rust test-notebooks test-kernel test-portable test-browser test-site
 
 test-rust:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --lib --quiet
 	cargo test
 
 test-notebooks:
 	$(PY) tests/notebooks.py --check
 
-## test-kernel: every line a cell prints reaches it before idle, with a busy loop on every core
+## test-kernel: every line a cell prints reaches it before idle, with a busy loop on every core;
+##   Interrupt stops a loop of steps(n) and keeps the variables, and ends a cell stuck elsewhere
 test-kernel: setup
 	$(PY) tests/kernel_output.py
+	$(PY) tests/kernel_interrupt.py
 
 ## test-portable: setup and the kernel with flock, sha256sum, ... hidden from PATH (as on macOS)
 test-portable: setup

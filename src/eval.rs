@@ -44,16 +44,29 @@ pub fn evaluate(model: &dyn LanguageModel, data: &Sequences) -> Result<f64> {
 pub fn text_nll(model: &dyn LanguageModel, text: &str) -> Result<f64> {
     let ids = model.vocab().encode_text(text)?;
     let block = model.block_size().max(1);
+    // windows of block + 1 characters that overlap by one: every character but the first is a
+    // target; the whole ones as the rows of batches of 2^16 positions, then the rest
+    let whole = ids.len().saturating_sub(1) / block;
+    let rows = ((1 << 16) / block).max(1);
     let (mut sum, mut count) = (0.0, 0i64);
+    let mut add = |window: &[i64], width: usize| -> Result<()> {
+        let t = Tensor::from_slice(window).f_view([-1, width as i64 + 1])?.f_to(model.device())?;
+        let (x, y) = (t.f_narrow(1, 0, width as i64)?, t.f_narrow(1, 1, width as i64)?);
+        sum += model.log_likelihood(&x, &y)?.f_sum(Kind::Double)?.f_double_value(&[])?;
+        count += y.numel() as i64;
+        Ok(())
+    };
     tch::no_grad(|| -> Result<()> {
-        // windows of block + 1 characters that overlap by one: every character but the first is a target
-        for window in ids.windows(block + 1).step_by(block).chain(last_window(&ids, block)) {
-            let x = Tensor::from_slice(&window[..window.len() - 1])
-                .f_unsqueeze(0)?
-                .f_to(model.device())?;
-            let y = Tensor::from_slice(&window[1..]).f_unsqueeze(0)?.f_to(model.device())?;
-            sum += model.log_likelihood(&x, &y)?.f_sum(Kind::Double)?.f_double_value(&[])?;
-            count += window.len() as i64 - 1;
+        for first in (0..whole).step_by(rows) {
+            let n = rows.min(whole - first);
+            let batch: Vec<i64> = (first..first + n)
+                .flat_map(|w| ids[w * block..=(w + 1) * block].iter().copied())
+                .collect();
+            add(&batch, block)?;
+        }
+        let rest = &ids[(whole * block).min(ids.len())..];
+        if rest.len() > 1 {
+            add(rest, rest.len() - 1)?;
         }
         Ok(())
     })?;
@@ -61,13 +74,6 @@ pub fn text_nll(model: &dyn LanguageModel, text: &str) -> Result<f64> {
         return Err(Error::NoWords { what: "the text (one character: nothing to predict)".into() });
     }
     Ok(-sum / count as f64)
-}
-
-/// The characters after the last whole window of [`text_nll`], with the one before them.
-fn last_window(ids: &[i64], block: usize) -> Option<&[i64]> {
-    let whole = ids.len().saturating_sub(1) / block; // windows of block targets
-    let rest = &ids[(whole * block).min(ids.len())..];
-    (rest.len() > 1).then_some(rest)
 }
 
 /// The sum of the log-likelihoods of some targets, and how many there were.
@@ -125,9 +131,33 @@ mod tests {
             let text = &text.replace('d', "a");
             assert!((text_nll(&m, text).unwrap() - 4f64.ln()).abs() < 1e-6, "{text}");
         }
-        assert_eq!(last_window(&[1, 2, 3, 4, 5, 6, 7], 3), None);
-        assert_eq!(last_window(&[1, 2, 3, 4, 5, 6, 7, 8], 3), Some(&[7, 8][..]));
         assert!(text_nll(&m, "a").is_err() && text_nll(&m, "az").is_err());
+    }
+
+    #[test]
+    fn text_nll_in_batches_is_the_mean_over_its_windows_one_by_one() {
+        use crate::model::{Model, ModelConfig, ModelType};
+        let text: String = (0..200).map(|i| ["ab", "ca\n", "bca", "a"][i % 4]).collect();
+        let v = Vocab::from_text(&text).unwrap();
+        tch::manual_seed(1);
+        let m =
+            Model::new(ModelType::Mlp, &v, 3, &ModelConfig::of(ModelType::Mlp), tch::Device::Cpu)
+                .unwrap();
+        for len in [2, 4, 5, 6, 101, text.len()] {
+            // the windows of 4 characters overlapping by one, then the rest, one forward each
+            let ids = v.encode_text(&text[..len]).unwrap();
+            let (mut sum, mut count, mut at) = (0.0, 0, 0);
+            while at + 1 < ids.len() {
+                let w = &ids[at..(at + 4).min(ids.len())];
+                let x = Tensor::from_slice(&w[..w.len() - 1]).unsqueeze(0);
+                let y = Tensor::from_slice(&w[1..]).unsqueeze(0);
+                sum += m.log_likelihood(&x, &y).unwrap().sum(Kind::Double).double_value(&[]);
+                (count, at) = (count + w.len() - 1, at + 3);
+            }
+            let want = -sum / count as f64;
+            let got = text_nll(&m, &text[..len]).unwrap();
+            assert!((got - want).abs() < 1e-5 * want, "{len}: {got} vs {want}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::error::Result;
 /// with the lecture's own indexing (and so its gradient).
 ///
 /// # Errors
-/// [`Error::Torch`] when `ys` is not `(n,)` Int64 with values in `0..V`.
+/// [`Error::Torch`](crate::Error::Torch) when `ys` is not `(n,)` Int64 with values in `0..V`.
 pub fn pick(probs: &Tensor, ys: &Tensor) -> Result<Tensor> {
     let arange = Tensor::f_arange(ys.size1()?, (Kind::Int64, ys.device()))?;
     Ok(probs.f_index(&[Some(arange), Some(ys.shallow_clone())])?)
@@ -42,7 +42,7 @@ pub fn mean_nll(logits: &Tensor, ys: &Tensor) -> Result<Tensor> {
 /// positions that are not padding. `logits` `(B, T, V)`, `y` `(B, T)`.
 ///
 /// # Errors
-/// [`Error::Torch`] when the shapes do not match.
+/// [`Error::Torch`](crate::Error::Torch) when the shapes do not match.
 pub fn cross_entropy(logits: &Tensor, y: &Tensor) -> Result<Tensor> {
     let v = *logits.size().last().unwrap_or(&0);
     Ok(logits.f_reshape([-1, v])?.f_cross_entropy_loss(

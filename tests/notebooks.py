@@ -14,14 +14,22 @@ parts 2-4 and part 2's exercises, 200,000 steps each, part 5's five runs of 200,
 lecture's six of 5,000): that run is checked against the Python reference at the same steps, and
 the committed outputs, from the full runs, against the full reference committed in tests/reference/.
 
+--jobs N (default: 2 with --check on a machine with 2 cores or more) runs N notebooks at once, each on its own
+kernel (and its own pre-warmed build slot): one compiles a cell while another trains. Their torch
+threads wait without spinning (OMP_WAIT_POLICY=PASSIVE), as spinning threads of two processes on
+two cores slow both about tenfold; the thread count, and so every number, is as in a notebook
+run alone.
+
 After the notebooks, --check also runs the learner-mistakes check (alone: --check mistakes): the
 usual mistakes of a learner, in a notebook made here, must each print a short message that names
 the problem, and leave the kernel and its variables working.
 """
 import argparse
+import concurrent.futures
 import copy
 import json
 import math
+import os
 import pathlib
 import re
 import statistics
@@ -627,7 +635,7 @@ SHORTENED = {
     'part2_mlp/e03_direct_connections': Shortened('max_steps', 200000, 'part2_exercises', 'minibatch_sgd(&net.parameters()'),
     'part3_batchnorm/01_batchnorm': Shortened('max_steps', 200000, 'part3', 'let mut lossi = Vec::with_capacity(max_steps);',
                                               after_training="let x0: f64 = 10.0; // the lecture's slider"),
-    'part4_backprop/01_backprop_ninja': Shortened('max_steps', 200000, 'part4', 'for i in 0..max_steps {'),
+    'part4_backprop/01_backprop_ninja': Shortened('max_steps', 200000, 'part4', 'for i in steps(max_steps) {'),
     'part5_wavenet/01_wavenet': Shortened('max_steps', 200000, 'part5', 'train(&mut model'),
     'part6_gpt/03_transformer': Shortened('max_iters', 5000, 'gpt', 'runs.push('),
 }
@@ -787,6 +795,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--write', action='store_true', help='save the outputs into the notebooks')
     ap.add_argument('--check', action='store_true', help='check outputs (the default)')
+    ap.add_argument('--jobs', type=int, help='notebooks run at once (default: 2 with --check on 2 '
+                    'cores or more; 1 with --write, so that the timings it saves are of a notebook alone)')
     ap.add_argument('names', nargs='*', help='notebook names or prefixes, with or without their '
                     'folder (part2_mlp/01, 07; default: all); `mistakes` runs the learner-mistakes check')
     args = ap.parse_args()
@@ -798,9 +808,31 @@ def main():
         paths = [p for p in paths if any(name(p).startswith(n) or p.stem.startswith(n) for n in args.names)]
     mistakes = not args.write and (not args.names or 'mistakes' in args.names)
     failures, failed, all_lat, t0 = [], 0, [], time.time()
-    for path in paths:
+    jobs = args.jobs or (1 if args.write else min(2, os.cpu_count() or 1))
+    if jobs > 1:
+        os.environ['OMP_WAIT_POLICY'] = 'PASSIVE'  # the kernels' torch threads: see --jobs
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        runs = pool.map(run, paths, [args.write] * len(paths))  # in order, each when it is done
+        failures, failed, all_lat = check_runs(zip(paths, runs), args, ref)
+    if mistakes:
+        errs = check_mistakes()
+        failures += errs
+        failed += bool(errs)
+    if all_lat:
+        lats = sorted(l for l, _ in all_lat)
+        print(f'cells: {len(lats)}, median latency {statistics.median(lats):.2f} s, '
+              f'slowest {lats[-1]:.2f} s; all notebooks {time.time() - t0:.0f} s')
+    print(f'notebooks: {len(paths) + mistakes - failed} passed, {failed} failed'
+          + (' (the mistakes check counted as one)' if mistakes else ''))
+    sys.exit(1 if failures else 0)
+
+
+def check_runs(results, args, ref):
+    """Checks each (path, (nb, wall seconds, latencies)) of `results` as it comes and prints a
+    line for it; (problems, notebooks that failed, latencies)."""
+    failures, failed, all_lat = [], 0, []
+    for path, (nb, wall, lat) in results:
         committed = nbformat.read(path, as_version=4)
-        nb, wall, lat = run(path, full=args.write)
         all_lat += lat
         errs = problems_in(nb)
         if ref is not None:
@@ -819,17 +851,7 @@ def main():
         failed += bool(errs)
         if args.write and not problems_in(nb):
             nbformat.write(clean_for_commit(nb), path)
-    if mistakes:
-        errs = check_mistakes()
-        failures += errs
-        failed += bool(errs)
-    if all_lat:
-        lats = sorted(l for l, _ in all_lat)
-        print(f'cells: {len(lats)}, median latency {statistics.median(lats):.2f} s, '
-              f'slowest {lats[-1]:.2f} s; all notebooks {time.time() - t0:.0f} s')
-    print(f'notebooks: {len(paths) + mistakes - failed} passed, {failed} failed'
-          + (' (the mistakes check counted as one)' if mistakes else ''))
-    sys.exit(1 if failures else 0)
+    return failures, failed, all_lat
 
 
 if __name__ == '__main__':

@@ -9,7 +9,7 @@ const EPS: f64 = 1e-8;
 
 /// AdamW as PyTorch's `torch.optim.AdamW` computes it on the CPU, op for op (the single-tensor
 /// loop PyTorch runs for CPU tensors): with the same gradients, the same weights after each step.
-/// [`AdamW::new`] has PyTorch's defaults; the [`Trainer`] uses makemore.py's betas.
+/// [`AdamW::new`] has PyTorch's defaults; the [`Trainer`](crate::train::Trainer) uses makemore.py's betas.
 ///
 /// ```
 /// use makemore::nn::{Linear, Params};
@@ -43,7 +43,7 @@ impl AdamW {
     /// `torch.optim.AdamW(params, lr)`: betas (0.9, 0.999), eps 1e-8, weight decay 0.01.
     ///
     /// # Errors
-    /// [`Error::Torch`] from libtorch.
+    /// [`Error::Torch`](crate::Error::Torch) from libtorch.
     pub fn new(params: &[(String, Tensor)], lr: f64) -> Result<AdamW> {
         let zeros = || -> Result<Vec<Tensor>> {
             params.iter().map(|(_, p)| Ok(p.f_zeros_like()?.f_detach()?)).collect()
@@ -70,7 +70,7 @@ impl AdamW {
     /// without a gradient is left as it is.
     ///
     /// # Errors
-    /// [`Error::Torch`] from libtorch.
+    /// [`Error::Torch`](crate::Error::Torch) from libtorch.
     pub fn step(&mut self) -> Result<()> {
         self.step += 1;
         let (b1, b2) = self.betas;
