@@ -20,6 +20,7 @@ import fcntl
 import os
 import pathlib
 import shutil
+import signal
 import sys
 import time
 
@@ -116,6 +117,12 @@ def main(args):
     config = ROOT / 'scripts' / 'evcxr-config'
     if config.is_dir():
         os.environ['EVCXR_CONFIG_DIR'] = str(config)
+    # Interrupt: the kernel (our patch to evcxr_jupyter) sends SIGINT to the process that runs
+    # the cells, whose loops from the makemore crate take it (src/interrupt.rs installs their
+    # handler); until then that process, and evcxr_jupyter itself, ignore it, and the kernel
+    # ends the process if nothing took the interrupt within 5 s. Ignoring is inherited through
+    # exec and by evcxr's child.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.execvp('evcxr_jupyter', ['evcxr_jupyter'] + args)
     except OSError as e:

@@ -11,8 +11,9 @@
 //! `Linear`, `BatchNorm1d`, `Tanh`, part 5's), [`model`] (the count model,
 //! the one-layer net, makemore.py's networks, part 5's WaveNet, the GPT lecture's Transformer,
 //! and the interface every model implements; [`nn`]: `torch.nn`'s layers they are made of),
-//! [`eval`] (the loss of a model on words), [`sample`] (drawing names), [`plot`] (heatmaps and
-//! curves and histograms, inline in a notebook), [`train`] (makemore.py's training and its whole loop).
+//! [`eval`] (the loss of a model on words), [`sample`](mod@sample) (drawing names), [`plot`] (heatmaps and
+//! curves and histograms, inline in a notebook), [`train`] (makemore.py's training and its whole loop),
+//! [`interrupt`] (a notebook's Interrupt stops these loops, and those written `for i in steps(n)`).
 //! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
 //! `src/cli/`, behind the default feature `cli`; notebooks use the crate without it.
 //!
@@ -30,6 +31,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod handmade;
+pub mod interrupt;
 pub mod io;
 pub mod loss;
 pub mod model;
@@ -57,6 +59,7 @@ pub mod prelude {
     };
     pub use crate::error::{Error, Result};
     pub use crate::eval::{evaluate, nll, text_nll};
+    pub use crate::interrupt::steps;
     pub use crate::loss::{cross_entropy, lookup, mean_nll, pick};
     pub use crate::model::counts::{bigram_dict, count_bigrams, count_ngrams, probs_from_counts};
     pub use crate::model::methods::{Method, TrainConfig};

@@ -44,7 +44,8 @@ impl Sampling {
     /// `torch.multinomial` draws it, from a copy of torch's generator (torch's own is left
     /// alone). The probabilities after each context are asked of the model once. A name stops
     /// without its `.` at the model's [`LanguageModel::max_len`] (makemore.py's networks: the
-    /// longest training word), or at [`MAX_SAMPLE_LEN`] characters.
+    /// longest training word), or at [`MAX_SAMPLE_LEN`] characters. A notebook's Interrupt ends
+    /// it after the name it is drawing, with fewer names ([`crate::interrupt`]).
     ///
     /// # Errors
     /// [`Error::Param`] for a temperature that is not a positive number or a top-k of 0;
@@ -74,7 +75,7 @@ impl Sampling {
         let mut rows: HashMap<Vec<i64>, Row> = HashMap::new();
         let mut us = Vec::with_capacity(vocab.len());
         let mut names = Vec::with_capacity(n.min(1 << 16));
-        for _ in 0..n {
+        for _ in crate::interrupt::steps(n) {
             let mut ids = start.to_vec(); // every name starts after `.`
             let mut name = prefix.to_string();
             while ids.len() <= cap {
@@ -114,7 +115,7 @@ impl Sampling {
         };
         let mut text = vocab.decode(&ids)?;
         let (mut generator, mut us) = (TorchGenerator::new(self.seed), Vec::new());
-        for _ in 0..n {
+        for _ in crate::interrupt::steps(n) {
             let context = &ids[ids.len().saturating_sub(block)..];
             let ix = self.row(model, context)?.draw(&mut generator, &mut us);
             text.push(vocab.itos(ix)?);

@@ -40,7 +40,7 @@ impl Mlp {
     /// The logits of a batch of contexts `x` (n, context): (n, vocab).
     ///
     /// # Errors
-    /// [`Error::Torch`] when `x` holds an index outside the vocabulary or has another context.
+    /// [`Error::Torch`](crate::Error::Torch) when `x` holds an index outside the vocabulary or has another context.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let emb = lookup(&self.C, x)?.f_view([-1, self.W1.size()[0]])?; // (n, context * n_embd)
         Ok((emb.f_matmul(&self.W1)? + &self.b1).f_tanh()?.f_matmul(&self.W2)? + &self.b2)
@@ -58,10 +58,11 @@ pub fn lecture_lr(step: usize) -> f64 {
 
 /// Part 2's loop (`01_mlp`): `steps` minibatches of 32 rows of `(x, y)` drawn from torch's
 /// generator, the cross-entropy of `forward`'s logits, `p.data += -lr(i) * p.grad` on each of
-/// `params`; `on_step(i, loss)` after each step.
+/// `params`; `on_step(i, loss)` after each step. A notebook's Interrupt ends it after the step it
+/// is in ([`crate::interrupt`]).
 ///
 /// # Errors
-/// As `forward`; [`Error::Torch`] when `x` and `y` do not fit.
+/// As `forward`; [`Error::Torch`](crate::Error::Torch) when `x` and `y` do not fit.
 pub fn minibatch_sgd(
     params: &[Tensor],
     forward: &dyn Fn(&Tensor) -> Result<Tensor>,
@@ -70,7 +71,7 @@ pub fn minibatch_sgd(
     lr: &dyn Fn(usize) -> f64,
     on_step: &mut dyn FnMut(usize, f64),
 ) -> Result<()> {
-    for i in 0..steps {
+    for i in crate::interrupt::steps(steps) {
         let ix = Tensor::f_randint(x.size()[0], [32], (Kind::Int64, Device::Cpu))?;
         let loss =
             cross_entropy(&forward(&x.f_index_select(0, &ix)?)?, &y.f_index_select(0, &ix)?)?;

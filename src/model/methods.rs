@@ -87,7 +87,8 @@ impl NeuralModel {
         self.train_with(data, cfg, &mut |_, _| {})
     }
 
-    /// [`NeuralModel::train`], calling `on_step(step, loss)` after every step (for progress).
+    /// [`NeuralModel::train`], calling `on_step(step, loss)` after every step (for progress). A
+    /// notebook's Interrupt ends it after the step it is in ([`crate::interrupt`]).
     ///
     /// # Errors
     /// As [`NeuralModel::train`].
@@ -101,7 +102,7 @@ impl NeuralModel {
         let reg = non_negative("regularization", cfg.reg)?;
         let pass = Pass::new(self, data, cfg.method)?;
         let mut losses = Vec::with_capacity(cfg.steps.min(1 << 16));
-        for step in 0..cfg.steps {
+        for step in crate::interrupt::steps(cfg.steps) {
             let value = pass.step(self.w_mut(), reg, lr)?;
             losses.push(value);
             on_step(step, value);

@@ -12,6 +12,7 @@ use std::time::Instant;
 use super::{Losses, Trainer};
 use crate::data::Split;
 use crate::error::{Error, Result};
+use crate::interrupt::Watch;
 use crate::model::LanguageModel;
 use crate::plot::{line_plot, Png, Series};
 use crate::sample::{Grouped, Sampling};
@@ -123,7 +124,8 @@ impl RunSummary {
 
 impl Trainer {
     /// Runs makemore.py's loop with `opts`, calling `on_event` with what happens, until
-    /// `opts.steps` steps are taken or `stop` is set. The losses are measured every
+    /// `opts.steps` steps are taken or `stop` is set (or a notebook's Interrupt comes: see
+    /// [`crate::interrupt`]). The losses are measured every
     /// `eval_every` steps and once more at the end if the last step was not measured.
     ///
     /// # Errors
@@ -148,9 +150,9 @@ impl Trainer {
             opts.log_dir.as_ref().map(|dir| LossLog::open(dir, &opts.title, self.steps()));
         let start = self.steps();
         let mut summary = RunSummary { steps: 0, stopped: false, losses: Vec::new() };
-        let mut measured = true;
+        let (mut measured, mut interrupt) = (true, Watch::new());
         while opts.steps.is_none_or(|n| summary.steps < n) {
-            if stop.load(Ordering::SeqCst) {
+            if stop.load(Ordering::SeqCst) || interrupt.stop_at(summary.steps, opts.steps) {
                 summary.stopped = true;
                 break;
             }

@@ -9,7 +9,9 @@
 //      no error output, no 'panicked at', the heatmap <img> loaded (naturalWidth > 500);
 //      screenshot -> target/browser/heatmap.png
 //   3. 06_gradient_descent: edit `let lr: f64 = 50.0;` to 10.0 in the editor, Run All Cells,
-//      the printed `step 99: loss` changes (step 0 stays)
+//      the printed `step 99: loss` changes (step 0 stays); then the stop button during a cell
+//      that trains `for i in steps(1_000_000)`: the loop stops after its step and says where,
+//      and a new cell reads its variables and 06's `W`
 //   4. the notebooks on disk are unchanged (nothing is ever saved: autosave is off, the edited
 //      notebook is closed unsaved, checkpoints go to a temp dir)
 // The last line is `browser: N passed, M failed`, or `browser: SKIPPED (why)` when chromium or
@@ -410,6 +412,7 @@ async function checkLearningRate() {
     assert(shownLast > 0, `"step 99: loss = ${after[99]}" is not shown on the page`);
     assert(after[0] === before[0], `step 0 should not depend on lr: ${before[0]} vs ${after[0]}`);
     assert(after[99] !== before[99], `the loss of step 99 did not change with lr: ${after[99]}`);
+    notes.push(...await checkInterrupt(page, nb.panel));
     return notes;
   } catch (e) {
     await failureShot(page, '06_gradient_descent');
@@ -419,6 +422,57 @@ async function checkLearningRate() {
     if (page) await page.close().catch(() => {}); // closed unsaved
     await shutdownKernels();
   }
+}
+
+// A cell added after the last one and run (not waited for); the text of its outputs, later.
+async function runNewCell(page, code) {
+  await page.evaluate((code) => {
+    const app = window.jupyterapp;
+    const nb = app.shell.currentWidget.content;
+    nb.activeCellIndex = nb.widgets.length - 1;
+    return app.commands.execute('notebook:insert-cell-below').then(() => {
+      nb.activeCell.model.sharedModel.setSource(code);
+      app.commands.execute('notebook:run-cell'); // not awaited: it resolves when the cell ends
+    });
+  }, code);
+}
+async function lastOutput(page) {
+  const m = await model(page);
+  const c = m.cells[m.cells.length - 1];
+  return { text: c.outputs.map((o) => o.text).join(''), errors: c.outputs.filter((o) => o.type === 'error'), count: c.count };
+}
+async function waitForOutput(page, re, ms) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const out = await lastOutput(page);
+    if (re.test(out.text)) return out;
+    await sleep(250);
+  }
+  throw new Error(`the last cell did not show ${re} in ${ms / 1000} s: ${JSON.stringify((await lastOutput(page)).text)}`);
+}
+
+// The stop button during a training loop written `for i in steps(n)`: the loop stops after its
+// step, the cell ends normally, and the next cell reads the kernel's variables (06's `W` too).
+async function checkInterrupt(page, panel) {
+  // 06 has a variable `steps` (a number), which hides the function: its path is `makemore::steps`
+  await runNewCell(page, 'let mut done = 0;\nfor i in makemore::steps(1_000_000) {\n    if i == 0 { println!("started"); }\n'
+    + '    std::thread::sleep(std::time::Duration::from_millis(2)); // a step\n    done = i + 1;\n}\nprintln!("after the loop: {done}");');
+  await waitForOutput(page, /started/, 60_000);
+  await sleep(500);
+  const t0 = Date.now();
+  await panel.locator('.jp-NotebookPanel-toolbar [data-command="notebook:interrupt-kernel"]').first().click();
+  const out = await waitForOutput(page, /after the loop: \d+/, 15_000);
+  const stopped = secs(t0);
+  const done = Number(out.text.match(/after the loop: (\d+)/)[1]);
+  const line = out.text.match(/interrupted at step [\d,]+ of 1,000,000/);
+  assert(line && line[0].includes(done.toLocaleString('en-US')), `the cell does not say where it stopped: ${JSON.stringify(out.text)}`);
+  assert(out.errors.length === 0 && done > 0 && done < 1_000_000, `the cell failed: ${JSON.stringify(out)}`);
+  await panel.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ timeout: 30_000 });
+  await runNewCell(page, 'println!("kept: {done} {:?}", W.size());');
+  const kept = await waitForOutput(page, /kept: /, 30_000);
+  assert(kept.text.includes(`kept: ${done} [27, 27]`), `the variables are not kept: ${JSON.stringify(kept.text)}`);
+  await page.screenshot({ path: path.join(OUT, '06_gradient_descent-interrupt.png') });
+  return [`the stop button in a loop of steps(1,000,000): "${line[0]}" after ${stopped} s; the next cell: "${kept.text.trim()}"`];
 }
 
 // The notebooks this test opens (others in notebooks/ may be written by other people meanwhile).
