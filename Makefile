@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8888
 
-.PHONY: setup data lab notebooks test reference reference-full test-rust test-notebooks test-kernel test-portable test-browser test-site bench site clean-evcxr
+.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -80,13 +80,21 @@ target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py
 	$(PY) tests/reference/makemore_ref.py data/makemore.py data/names.txt $@
 
 ## test: format, lints, docs' links, Rust tests (golden values from the Python reference), notebooks,
-##   setup and kernel without GNU tools, browser, site
-test: setup reference test-rust test-notebooks test-kernel test-portable test-browser test-site
+##   setup and kernel without GNU tools, browser, site. The references and the lints run side by
+##   side (neither needs the other; torch's threads wait without spinning, as two busy processes
+##   on two cores would otherwise slow each other about tenfold), then the rest in order.
+test: setup
+	@OMP_WAIT_POLICY=PASSIVE $(MAKE) --no-print-directory -j2 reference lint
+	@$(MAKE) --no-print-directory test-cargo test-notebooks test-kernel test-portable test-browser test-site
 
-test-rust:
+test-rust: lint test-cargo
+
+lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --lib --quiet
+
+test-cargo: reference
 	cargo test
 
 test-notebooks:

@@ -287,7 +287,7 @@ fn makemore_py_model_pt_reads_as_the_same_network() -> Result<()> {
 }
 
 /// Part 5's WaveNet in the zoo is the lecture's net: with the same weights, its training loss on
-/// a batch of words is the lecture's `Sequential` (`makemore::layers`) on those words' examples,
+/// a batch of words is the lecture's `Sequential` (`makemore::handmade`) on those words' examples,
 /// BatchNorm on the batch's statistics, and its running statistics move as the lecture's do.
 /// Evaluation and sampling use those running statistics, and a model file keeps them.
 #[test]

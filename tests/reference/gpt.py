@@ -7,11 +7,12 @@ notebooks print, for tests/notebooks.py to compare against.
 No notebook of this lecture is in a licensed repository: this is our own code of what the video
 types, in its order, with its seeds (torch.manual_seed(1337) before the batches, the bigram and
 each model; 42 for the 3x3 example), all draws from torch's global generator:
-  1. the data: characters, encode/decode, the 90/10 split, get_batch (batch 4, block 8);
+  1. the data: characters, encode/decode, data[:1000], the 90/10 split, get_batch (batch 4, block 8);
   2. the bigram model: the loss at init, 100 characters from an untrained model, AdamW (lr 1e-3,
      batch 32) for 10,000 steps, the last loss, 500 characters after;
   3. the trick of self-attention: the 3x3 example, averaging the past three ways, one head
-     (B,T,C = 4,8,32, head size 16), the variances with and without head_size**-0.5, softmax of
+     (B,T,C = 4,8,32, head size 16), the variances with and without head_size**-0.5 (of k and q
+     drawn after the head's weights, unseeded as in the video), softmax of
      large values, the lecture's LayerNorm1d against torch's, dropout on ones;
   4. the Transformer piece by piece, each trained with the video's hyperparameters (batch 32,
      block 8, n_embd 32, 4 heads, 3 layers, lr 1e-3, 5,000 steps, losses every 500 steps over
@@ -211,7 +212,7 @@ def main():
     n = int(0.9 * len(data))
     train_data, val_data = data[:n], data[n:]
     out.update(length=len(text), chars=''.join(chars), vocab_size=vocab_size, hii=encode('hii there'),
-               first_tokens=data[:100].tolist(), n_train=len(train_data), n_val=len(val_data))
+               first_tokens=data[:1000].tolist(), n_train=len(train_data), n_val=len(val_data))
 
     batch_size, block_size = 4, 8
 
@@ -282,7 +283,7 @@ def main():
     v = value(x)
     o = wei @ v
     out['head'] = {'out_shape': list(o.shape), 'wei0': rows(wei[0])}
-    torch.manual_seed(1337)
+    # the lecture does not seed again here: k and q continue the generator after the head
     k = torch.randn(B, T, head_size)
     q = torch.randn(B, T, head_size)
     raw = q @ k.transpose(-2, -1)

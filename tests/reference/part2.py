@@ -123,6 +123,15 @@ def main(names_path, out_path, steps=200000):
     Xte, Yte = build_dataset(words[n2:], stoi)
     ref['shuffled_first'] = words[:8]
     ref['split_examples'] = [Xtr.shape[0], Xdev.shape[0], Xte.shape[0]]
+    # the lecture notebook shows 182441/22902/22803: its split cell run four times, each run
+    # seeding 42 again and shuffling the words as the run before left them (three more here)
+    again = list(words)
+    for _ in range(3):
+        random.seed(42)
+        random.shuffle(again)
+    m1, m2 = int(0.8 * len(again)), int(0.9 * len(again))
+    ref['split_examples_cell_run_4_times'] = [build_dataset(part, stoi)[0].shape[0]
+                                              for part in (again[:m1], again[m1:m2], again[m2:])]
 
     # finding a learning rate: 1,000 steps, the rate going from 10^-3 to 10^0
     g = torch.Generator().manual_seed(SEED)
@@ -154,6 +163,9 @@ def main(names_path, out_path, steps=200000):
 
     # sampling: 20 names from g seeded 2147483647 + 10
     C, W1, b1, W2, b2 = parameters
+    # (before it, the lecture prints the shape of one context's embeddings)
+    context = [0] * 3
+    ref['context_emb_shape'] = list(C[torch.tensor([context])].shape)
     g = torch.Generator().manual_seed(SEED + 10)
     names = []
     for _ in range(20):

@@ -131,6 +131,10 @@ def exercises_1_to_3(Xtr, Ytr):
              ('bnmeani', dbnmeani, bnmeani), ('hprebn', dhprebn, hprebn), ('embcat', dembcat, embcat),
              ('W1', dW1, W1), ('b1', db1, b1), ('emb', demb, emb), ('C', dC, C)]
     out['ex1'] = {name: cmp(d, t) for name, d, t in pairs}
+    # not the lecture's: how many entries of its dhpreact differ from autograd's, and of
+    # 1 - h**2 computed exactly (float64), rounded once, times dh (see tanh_rounding); of how many
+    out['ex1_hpreact'] = [int((dhpreact != hpreact.grad).sum()),
+                          int(((1.0 - h.double() * h.double()).float() * dh != hpreact.grad).sum()), dhpreact.nelement()]
 
     # exercise 2: cross-entropy in one go
     loss_fast = F.cross_entropy(logits, Yb)
@@ -148,6 +152,7 @@ def exercises_1_to_3(Xtr, Ytr):
     with torch.no_grad():
         dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
     out['ex3'] = cmp(dhprebn, hprebn)
+    out['ex3_shapes'] = [list(t.shape) for t in (dhprebn, bngain, bnvar_inv, dbnraw, dbnraw.sum(0))]
     return out
 
 
@@ -232,10 +237,71 @@ def exercise_4(Xtr, Ytr, Xdev, Ydev, itos, max_steps=200000):
     return out
 
 
+def tanh_rounding(Xtr, Ytr, bn_seed=None):
+    """Not the lecture's code: why exercise 1's `cmp` is exact up to `h` and not from `hpreact` on.
+    torch's backward of tanh rounds 1 - h**2 once (a fused multiply-add); the lecture's
+    `(1.0 - h**2) * dh` rounds h**2 first. The small net and batch of exercises 1-3, `bngain` and
+    `bnbias` drawn from `g` as there, or from `manual_seed(bn_seed)`, the loss by F.cross_entropy:
+    (entries, how many of the lecture's dhpreact differ from autograd's, how many of 1 - h*h
+    computed exactly (float64) and rounded once do, and whether the lecture's formulas from there
+    on give autograd's gradients of bngain, bnbias, bnraw, ..., W1 and b1 exactly)."""
+    g = torch.Generator().manual_seed(SEED)
+    C, W1, b1, W2, b2, bngain, bnbias = init(10, 64, g)
+    if bn_seed is not None:
+        g2 = torch.Generator().manual_seed(bn_seed)
+        bngain = torch.randn((1, 64), generator=g2) * 0.1 + 1.0
+        bnbias = torch.randn((1, 64), generator=g2) * 0.1
+    for p in (C, W1, b1, W2, b2, bngain, bnbias):
+        p.requires_grad = True
+    n = 32
+    ix = torch.randint(0, Xtr.shape[0], (n,), generator=g)
+    Xb, Yb = Xtr[ix], Ytr[ix]
+    embcat = C[Xb].view(n, -1)
+    hprebn = embcat @ W1 + b1
+    bnmeani = 1 / n * hprebn.sum(0, keepdim=True)
+    bndiff = hprebn - bnmeani
+    bndiff2 = bndiff**2
+    bnvar = 1 / (n - 1) * bndiff2.sum(0, keepdim=True)
+    bnvar_inv = (bnvar + 1e-5)**-0.5
+    bnraw = bndiff * bnvar_inv
+    hpreact = bngain * bnraw + bnbias
+    h = torch.tanh(hpreact)
+    loss = F.cross_entropy(h @ W2 + b2, Yb)
+    inner = [h, hpreact, bnraw, bnvar_inv, bnvar, bndiff2, bndiff, bnmeani, hprebn, embcat]
+    for t in inner:
+        t.retain_grad()
+    loss.backward()
+    with torch.no_grad():
+        dh = h.grad
+        lecture = (1.0 - h**2) * dh
+        fused = (1.0 - h.double() * h.double()).float() * dh
+        dhpreact = fused  # the lecture's exercise 1 from here on
+        dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+        dbnraw = bngain * dhpreact
+        dbnbias = dhpreact.sum(0, keepdim=True)
+        dbndiff = bnvar_inv * dbnraw
+        dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+        dbnvar = (-0.5 * (bnvar + 1e-5)**-1.5) * dbnvar_inv
+        dbndiff2 = (1.0 / (n - 1)) * torch.ones_like(bndiff2) * dbnvar
+        dbndiff += (2 * bndiff) * dbndiff2
+        dhprebn = dbndiff.clone()
+        dbnmeani = (-dbndiff).sum(0)
+        dhprebn += 1.0 / n * (torch.ones_like(hprebn) * dbnmeani)
+        pairs = [(dbngain, bngain), (dbnbias, bnbias), (dbnraw, bnraw), (dbnvar_inv, bnvar_inv), (dbnvar, bnvar),
+                 (dbndiff2, bndiff2), (dbndiff, bndiff), (dbnmeani, bnmeani), (dhprebn, hprebn),
+                 (dhprebn @ W1.T, embcat), (embcat.T @ dhprebn, W1), (dhprebn.sum(0), b1)]
+        after = all(bool((d == t.grad).all()) for d, t in pairs)
+    return [lecture.nelement(), int((lecture != hpreact.grad).sum()), int((fused != hpreact.grad).sum()), after]
+
+
 def main(names_path, out_path, max_steps=200000):
     torch.set_num_threads(2)
     _, _, itos, [(Xtr, Ytr), (Xdev, Ydev), _] = data(names_path)
-    ref = {'steps': max_steps, 'torch': torch.__version__, **exercises_1_to_3(Xtr, Ytr)}
+    words = open(names_path, 'r').read().splitlines()  # the lecture's first prints, before the shuffle
+    top = {'len': len(words), 'longest': max(len(w) for w in words), 'first8': words[:8],
+           'itos': list(itos.items()), 'vocab_size': len(itos)}
+    ref = {'steps': max_steps, 'torch': torch.__version__, 'top': top, **exercises_1_to_3(Xtr, Ytr)}
+    ref['tanh_rounding'] = {'g': tanh_rounding(Xtr, Ytr), 'seeds 1-5': [tanh_rounding(Xtr, Ytr, s) for s in range(1, 6)]}
     ref['ex4'] = exercise_4(Xtr, Ytr, Xdev, Ydev, itos, max_steps)
     with open(out_path, 'w') as f:
         json.dump(ref, f, indent=1)
