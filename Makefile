@@ -10,10 +10,11 @@ PORT ?= 8888
 setup:
 	@bash scripts/setup.sh
 
-## data: fetch data/names.txt and data/tinyshakespeare.txt and check their sha256
+## data: fetch data/names.txt, data/tinyshakespeare.txt and data/taylorswift.txt (the bpe tests') and check their sha256
 data:
 	@bash data/fetch.sh
 	@bash data/fetch.sh tinyshakespeare.txt
+	@bash data/fetch.sh taylorswift.txt
 
 ## lab: JupyterLab on notebooks/ with the "Rust (makemore)" kernel, on 127.0.0.1, token auth on;
 ##   opens notebooks/00_* (else 01_*) and prints the URL with its token in a box
@@ -25,7 +26,10 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json
+reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json
+target/micrograd_reference.json: tests/reference/micrograd.py requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/micrograd.py $@
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
@@ -73,6 +77,8 @@ target/gpt_reference.json: tests/reference/gpt.py data/tinyshakespeare.txt requi
 	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt $@ --steps $(GPT_TEST_STEPS)
 data/tinyshakespeare.txt: data/tinyshakespeare.txt.sha256
 	@bash data/fetch.sh tinyshakespeare.txt
+data/taylorswift.txt: data/taylorswift.txt.sha256
+	@bash data/fetch.sh taylorswift.txt
 
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target
@@ -94,7 +100,7 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --lib --quiet
 
-test-cargo: reference
+test-cargo: reference data/taylorswift.txt
 	cargo test
 
 test-notebooks:

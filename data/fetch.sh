@@ -5,8 +5,11 @@
 #                                            of github.com/karpathy/char-rnn (1,115,394 characters)
 #   bash data/fetch.sh makemore.py           makemore.py at commit 988aa59, the peer `make reference`
 #                                            and `make bench` run beside the crate
+#   bash data/fetch.sh taylorswift.txt       minbpe's test text (github.com/karpathy/minbpe, MIT, at
+#                                            1acefe8: tests/taylorswift.txt), for the bpe tests
 # `make data` fetches the first two. Sources, in order: $MAKEMORE_NAMES ($MAKEMORE_TEXT,
-# $MAKEMORE_PY), ../shared/ (names.txt, tinyshakespeare.txt, reference/makemore.py), the same
+# $MAKEMORE_PY, $MAKEMORE_TAYLOR), ../shared/ (names.txt, tinyshakespeare.txt, reference/makemore.py,
+# reference/minbpe/tests/taylorswift.txt), the same
 # places beside the repository this one was cloned from when that is a local folder, a download.
 # Hashing is scripts/sha256.py (python3), not sha256sum: macOS has no GNU coreutils.
 set -euo pipefail
@@ -16,11 +19,14 @@ case "$file" in
   names.txt) var=MAKEMORE_NAMES; shared=names.txt ;;
   tinyshakespeare.txt) var=MAKEMORE_TEXT; shared=tinyshakespeare.txt ;;
   makemore.py) var=MAKEMORE_PY; shared=reference/makemore.py ;;
-  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt or makemore.py, not $file" >&2; exit 2 ;;
+  taylorswift.txt) var=MAKEMORE_TAYLOR; shared=reference/minbpe/tests/taylorswift.txt ;;
+  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt, makemore.py or taylorswift.txt, not $file" >&2; exit 2 ;;
 esac
 URL="https://raw.githubusercontent.com/karpathy/makemore/master/$file"
 if [ "$file" = tinyshakespeare.txt ]; then
   URL="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+elif [ "$file" = taylorswift.txt ]; then
+  URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/tests/taylorswift.txt"
 fi
 want=$(cut -d' ' -f1 "$file.sha256")
 SHA256="$(pwd)/../scripts/sha256.py"

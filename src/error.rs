@@ -54,6 +54,10 @@ pub enum Error {
     /// A plot could not be drawn.
     #[error("cannot draw the plot: {why} (hint: {hint})")]
     Plot { why: String, hint: &'static str },
+    /// A tokenizer's error ([`crate::bpe`]): its own message, which names the problem and the fix.
+    #[cfg(feature = "bpe")]
+    #[error(transparent)]
+    Bpe(#[from] crate::bpe::BpeError),
     /// An error from libtorch: its first line, as PyTorch shows it (`MAKEMORE_BACKTRACE=1` for
     /// all of it, with libtorch's C++ frames).
     #[error("libtorch: {} (hint: set MAKEMORE_BACKTRACE=1 for libtorch's full report)", torch_message(.0))]

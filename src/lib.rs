@@ -12,8 +12,11 @@
 //! the one-layer net, makemore.py's networks, part 5's WaveNet, the GPT lecture's Transformer,
 //! and the interface every model implements; [`nn`]: `torch.nn`'s layers they are made of),
 //! [`eval`] (the loss of a model on words), [`sample`](mod@sample) (drawing names), [`plot`] (heatmaps and
-//! curves and histograms, inline in a notebook), [`train`] (makemore.py's training and its whole loop),
-//! [`interrupt`] (a notebook's Interrupt stops these loops, and those written `for i in steps(n)`).
+//! curves and histograms, and the micrograd lecture's expression graphs, inline in a notebook),
+//! [`python`] (floats printed as Python's `repr`; with [`PythonRandom`], CPython's `random`), [`train`] (makemore.py's training and its whole loop),
+//! [`interrupt`] (a notebook's Interrupt stops these loops, and those written `for i in steps(n)`),
+//! and, for the tokenizer lecture, `bpe` (byte-pair encoding as minbpe has it: training, encoding,
+//! minbpe's files, the GPT-2 and GPT-4 tokenizers; feature `bpe`, on by default).
 //! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
 //! `src/cli/`, behind the default feature `cli`; notebooks use the crate without it.
 //!
@@ -27,6 +30,8 @@
 //! # Ok::<(), makemore::Error>(())
 //! ```
 
+#[cfg(feature = "bpe")]
+pub mod bpe;
 pub mod data;
 pub mod error;
 pub mod eval;
@@ -37,6 +42,7 @@ pub mod loss;
 pub mod model;
 pub use model::nn;
 pub mod plot;
+pub mod python;
 mod rng;
 pub mod sample;
 pub mod train;
@@ -65,9 +71,11 @@ pub mod prelude {
     pub use crate::model::methods::{Method, TrainConfig};
     pub use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType, NeuralModel};
     pub use crate::plot::{
-        gray_image, heatmap, heatmap_sized, image, line_plot, scatter, side_by_side, Png, Series,
+        gray_image, heatmap, heatmap_sized, image, line_plot, scatter, side_by_side, Digraph, Png,
+        Series,
     };
-    pub use crate::rng::with_torch_seed;
+    pub use crate::python::repr;
+    pub use crate::rng::{with_torch_seed, PythonRandom};
     pub use crate::sample::{sample, Grouped, Sampling};
     pub use crate::train::{
         AdamW, Checkpoint, Event, Losses, RunOptions, RunSummary, TextOptions, TrainOptions,

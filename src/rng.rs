@@ -101,14 +101,16 @@ impl TorchGenerator {
     }
 }
 
-/// CPython's `random.Random`, as far as `random.seed(n)` and `random.shuffle` use it: the same
-/// mt19937 engine as torch's, seeded by `init_by_array` with the 32-bit words of `n`, and
-/// `_randbelow` by `getrandbits`.
-pub(crate) struct PythonRandom(TorchGenerator);
+/// CPython's `random` module, for what the lectures call of it: `random.seed(n)`,
+/// `random.random()`, `random.uniform(a, b)` (micrograd's weights) and `random.shuffle` (the
+/// split from part 2 on). The same mt19937 engine as torch's, seeded by `init_by_array` with the
+/// 32-bit words of `n`; the tests below check its numbers against CPython's.
+#[derive(Debug, Clone)]
+pub struct PythonRandom(TorchGenerator);
 
 impl PythonRandom {
     /// `random.seed(seed)` for a non-negative integer.
-    pub(crate) fn new(seed: u64) -> PythonRandom {
+    pub fn new(seed: u64) -> PythonRandom {
         let mut key: Vec<u32> = vec![seed as u32];
         if seed >> 32 != 0 {
             key.push((seed >> 32) as u32);
@@ -141,6 +143,17 @@ impl PythonRandom {
         PythonRandom(TorchGenerator { state: mt, next: N }) // the first draw twists
     }
 
+    /// `random.random()`: 53 random bits (27 and 26 of two draws) over 2^53, in `[0, 1)`.
+    pub fn random(&mut self) -> f64 {
+        let (a, b) = (self.0.random() >> 5, self.0.random() >> 6);
+        (f64::from(a) * 67_108_864.0 + f64::from(b)) / 9_007_199_254_740_992.0
+    }
+
+    /// `random.uniform(a, b)`: `a + (b - a) * random()`.
+    pub fn uniform(&mut self, a: f64, b: f64) -> f64 {
+        a + (b - a) * self.random()
+    }
+
     /// `random.getrandbits(k)` for `k` <= 32.
     fn getrandbits(&mut self, k: u32) -> u32 {
         self.0.random() >> (32 - k)
@@ -158,7 +171,7 @@ impl PythonRandom {
     }
 
     /// `random.shuffle(items)`: Fisher-Yates from the end.
-    pub(crate) fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.randbelow(i + 1);
             items.swap(i, j);
@@ -199,5 +212,21 @@ mod tests {
         let theirs =
             with_torch_seed(7, || Tensor::randint(31033, [5000], (Kind::Int64, Device::Cpu)));
         assert_eq!(draws, Vec::<i64>::try_from(theirs).unwrap());
+    }
+
+    #[test]
+    fn random_and_uniform_are_cpythons() {
+        // what CPython 3.11 prints for `random.seed(42); [random.random() for _ in range(3)]`, ...
+        let mut r = PythonRandom::new(42);
+        let draws: Vec<f64> = (0..3).map(|_| r.random()).collect();
+        assert_eq!(draws, [0.6394267984578837, 0.025010755222666936, 0.27502931836911926]);
+        // ... `random.seed(2**40 + 5); [random.uniform(-1, 1) for _ in range(3)]` (a two-word key)
+        let mut r = PythonRandom::new((1 << 40) + 5);
+        let draws: Vec<f64> = (0..3).map(|_| r.uniform(-1.0, 1.0)).collect();
+        assert_eq!(draws, [0.008760594083688567, -0.4627911200553436, 0.851573095134317]);
+        // ... and the 701st `random.random()` after `random.seed(0)`, past a twist of the state
+        let mut r = PythonRandom::new(0);
+        let last = (0..701).map(|_| r.random()).last();
+        assert_eq!(last, Some(0.6380736282281027));
     }
 }

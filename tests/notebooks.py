@@ -601,7 +601,88 @@ def gpt_checks(name, nb, text, _ref):
     return e
 
 
-PART_CHECKS = {'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
+def part0_checks(name, nb, text, _ref):
+    """The micrograd lecture against its code run top to bottom on the venv's Python and torch
+    (tests/reference/micrograd.py -> target/micrograd_reference.json): every printed number as
+    Python's repr prints it, digit for digit (the same IEEE operations in the same order, children
+    in insertion order on both sides); each drawn graph by its records `{ label | data | grad }` and
+    operations, which the picture's text/plain lists; the torch cells and micrograd's test_engine
+    against torch's values."""
+    full = f'part0_micrograd/{name}'
+    path = ROOT / 'target' / 'micrograd_reference.json'
+    if not path.exists():
+        return [f'{full}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
+    def lines(*xs):
+        """Whole lines, in a row, printed as written."""
+        if '\n' + '\n'.join(xs) + '\n' not in '\n' + text + '\n':
+            e.append(f'{full}: the lines {list(xs)[:4]}... are not in the output')
+    graphs = []
+    for c in nb.cells:
+        for o in c.get('outputs', []) if c.cell_type == 'code' else []:
+            plain = o.get('data', {}).get('text/plain', '')
+            if 'image/png' in o.get('data', {}) and plain.startswith('Digraph:'):
+                graphs.append(sorted(plain.splitlines()[1:]))
+
+    def expect_graphs(keys, section):
+        want = [sorted(section[k][0] + section[k][1]) for k in keys]
+        if graphs != want:
+            got = [g for g in graphs if g not in want]
+            e.append(f'{full}: {len(graphs)} graphs drawn, the reference {len(want)} ({", ".join(keys)}); '
+                     f'first that differs: {got[:1]}')
+
+    if name == '01_derivatives_and_backprop':
+        x = r['first_half']
+        lines(x['f3'])
+        lines(x['slope_at_2_3'])
+        lines(x['d'])
+        lines(*[f'{k} {v}' for k, v in zip(['d1', 'd2', 'slope'], x['d1_d2_slope'])])
+        expect_strings(e, text, [x['L'], '[' + ', '.join(x['topo']) + ']'], full, 'reprs')
+        lines(x['L_after_step'])
+        lines(x['lol'])
+        lines(x['one_minus_o2'])
+        expect_graphs(['L_graph', 'L_graph_by_hand', 'neuron_graph', 'neuron_graph_by_hand',
+                       'neuron_graph_backward_by_hand', 'neuron_graph_backward', 'a_plus_a',
+                       'a_used_twice'], x)
+        lines('with =: a.grad = 1.0', 'with +=: a.grad = 2.0')
+    if name == '02_neural_net':
+        x = r['second_half']
+        lines(' '.join(x['number_ops'][:4]), ' '.join(x['number_ops'][4:]))
+        expect_graphs(['tanh_graph', 'pieces_graph'], x)
+        lines('grads: ' + ', '.join(f'{k} {v}' for k, v in zip(['x1', 'x2', 'w1', 'w2', 'b'], x['pieces_grads'])))
+        t = x['torch']
+        lines(t['o'], '---', *[f'{k} {t[k]}' for k in ('x2', 'w2', 'x1', 'w1')])
+        lines(f"{x['mlp_params']} parameters, the first [{', '.join(f'Value(data={w})' for w in x['first_weights'])}]")
+        expect_strings(e, text, [x['mlp_out'], '[' + ', '.join(x['first_ypred']) + ']',
+                                 '[' + ', '.join(x['ypred']) + ']'], full, 'the net\'s outputs')
+        lines(f"loss {x['first_loss']}")
+        lines(f"data {x['first_weights'][0]}, grad {x['first_weight_grad']}")
+        lines(*[f'{k} {v}' for k, v in enumerate(x['loop_without_zero_grad'])])
+        lines(*[f'{k} {v}' for k, v in enumerate(x['loop'])])
+        te = r['test_engine']
+        s_, m_ = te['sanity'], te['more_ops']
+        for label, want in [('sanity: y ', s_['y']), (', x.grad ', s_['x.grad']), ('more ops: g ', m_['g']),
+                            (', a.grad ', m_['a.grad']), (', b.grad ', m_['b.grad'])]:
+            expect_number(e, text, label, want, 1e-6, full)  # micrograd's test: tol = 1e-6
+        lines('both tests pass: equal to torch within 1e-6')
+    if name == 'e01_derivatives':
+        x = r['e01']
+        lines(x['f'])
+        for kind in ('analytic', 'forward', 'symmetric'):
+            lines(*[f'OK for dim {d}: expected {a}, yours returns {v}'
+                    for d, (a, v) in enumerate(zip(x['analytic'], x[kind]))])
+    if name == 'e02_softmax_nll':
+        x = r['e02']
+        lines(x['loss'])
+        lines(*[f'OK for dim {d}: expected {v}, yours returns {v}' for d, v in enumerate(x['grads'])])
+        lines(f"loss {x['torch_loss']} (ours {x['loss']})")
+        lines(*[f'dim {d}: torch {t}, ours {v}' for d, (t, v) in enumerate(zip(x['torch_grads'], x['grads']))])
+    if len(graphs) != sum('image/png' in mimes(c) for c in nb.cells) - (2 if name == '01_derivatives_and_backprop' else 0):
+        e.append(f'{full}: a picture is neither a graph nor one of the two plots')
+    return e
+
+
+PART_CHECKS = {'part0_micrograd': part0_checks, 'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
                'part4_backprop': part4_checks, 'part5_wavenet': part5_checks,
                'part6_gpt': gpt_checks}  # folder -> its key checks
 

@@ -12,9 +12,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
 
+mod graph;
 mod lines;
 mod picture;
 
+pub use graph::Digraph;
 pub use lines::{line_plot, scatter, Series};
 pub use picture::{gray_image, heatmap, heatmap_sized, image};
 

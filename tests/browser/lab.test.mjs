@@ -8,11 +8,13 @@
 //   2. 02_bigram_heatmap: Run All Cells from the Run menu; the kernel shown is "Rust (makemore)",
 //      no error output, no 'panicked at', the heatmap <img> loaded (naturalWidth > 500);
 //      screenshot -> target/browser/heatmap.png
-//   3. 06_gradient_descent: edit `let lr: f64 = 50.0;` to 10.0 in the editor, Run All Cells,
+//   3. part0_micrograd/01_derivatives_and_backprop: Run All Cells, no error output, its 10 graphs
+//      drawn by the crate (and 2 plots) loaded; screenshot -> target/browser/micrograd-graph.png
+//   4. 06_gradient_descent: edit `let lr: f64 = 50.0;` to 10.0 in the editor, Run All Cells,
 //      the printed `step 99: loss` changes (step 0 stays); then the stop button during a cell
 //      that trains `for i in steps(1_000_000)`: the loop stops after its step and says where,
 //      and a new cell reads its variables and 06's `W`
-//   4. the notebooks on disk are unchanged (nothing is ever saved: autosave is off, the edited
+//   5. the notebooks on disk are unchanged (nothing is ever saved: autosave is off, the edited
 //      notebook is closed unsaved, checkpoints go to a temp dir)
 // The last line is `browser: N passed, M failed`, or `browser: SKIPPED (why)` when chromium or
 // playwright-core is not there. The server, its kernels and the browser are stopped whatever
@@ -334,36 +336,50 @@ async function checkToken() {
   return results;
 }
 
-async function checkHeatmap() {
+// Opens `name`, checks the kernel shown (the first time), runs all its cells, and checks that no
+// cell shows an error and that it shows at least `count` images, all loaded, the widest > 500 px
+// (the heatmap; micrograd's graphs, drawn in Rust); screenshots of the widest and the page.
+async function checkPictures(name, count, what, checkKernel) {
   const notes = [];
+  const stem = path.basename(name, '.ipynb');
   let page;
   try {
     let t0 = Date.now();
-    const nb = await openNotebook('part1_bigrams/02_bigram_heatmap.ipynb');
+    const nb = await openNotebook(name);
     page = nb.page;
     notes.push(`opened, kernel idle in ${secs(t0)} s (${(await recordKernels()).join(', ')})`);
-    const kernel = (await nb.panel.locator('.jp-KernelName').innerText()).trim();
-    assert(kernel === KERNEL_DISPLAY, `the notebook shows kernel "${kernel}", not "${KERNEL_DISPLAY}"`);
-    const status = await page.locator('#jp-main-statusbar').innerText();
-    assert(status.includes(KERNEL_DISPLAY), `the status bar does not show "${KERNEL_DISPLAY}": ${status}`);
-    notes.push(`kernel shown: "${kernel}"`);
+    if (checkKernel) {
+      const kernel = (await nb.panel.locator('.jp-KernelName').innerText()).trim();
+      assert(kernel === KERNEL_DISPLAY, `the notebook shows kernel "${kernel}", not "${KERNEL_DISPLAY}"`);
+      const status = await page.locator('#jp-main-statusbar').innerText();
+      assert(status.includes(KERNEL_DISPLAY), `the status bar does not show "${KERNEL_DISPLAY}": ${status}`);
+      notes.push(`kernel shown: "${kernel}"`);
+    }
     const { secs: ran, model: m } = await runAll(page, nb.panel);
     notes.push(`Run All Cells: ${m.cells.filter((c) => c.type === 'code').length} code cells in ${ran} s`);
     const bad = await problems(nb.panel, m);
     assert(bad.length === 0, `errors:\n    ${bad.join('\n    ')}`);
-    const img = nb.panel.locator('.jp-RenderedImage img').first();
-    await img.waitFor();
-    await img.scrollIntoViewIfNeeded();
-    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle(), { timeout: 30_000 });
-    const size = await img.evaluate((el) => ({ w: el.naturalWidth, h: el.naturalHeight, src: el.src.slice(0, 22) }));
-    assert(size.w > 500, `the heatmap is ${size.w}x${size.h} px, want a width > 500`);
-    const shot = path.join(OUT, 'heatmap.png');
-    await img.screenshot({ path: shot });
-    await page.screenshot({ path: path.join(OUT, '02_bigram_heatmap-lab.png') });
-    notes.push(`heatmap <img> ${size.w}x${size.h} (${size.src}...), screenshot ${path.relative(ROOT, shot)}`);
+    const imgs = nb.panel.locator('.jp-RenderedImage img');
+    await imgs.first().waitFor();
+    const n = await imgs.count();
+    assert(n >= count, `${n} images, want at least ${count}`);
+    const sizes = [];
+    for (let i = 0; i < n; i++) {
+      const img = imgs.nth(i);
+      await img.scrollIntoViewIfNeeded();
+      await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle(), { timeout: 30_000 });
+      sizes.push(await img.evaluate((el) => ({ w: el.naturalWidth, h: el.naturalHeight, src: el.src.slice(0, 22) })));
+    }
+    const widest = sizes.reduce((a, b, i) => (b.w > sizes[a].w ? i : a), 0);
+    const size = sizes[widest];
+    assert(size.w > 500, `the widest ${what} is ${size.w}x${size.h} px, want a width > 500`);
+    const shot = path.join(OUT, `${what}.png`);
+    await imgs.nth(widest).screenshot({ path: shot });
+    await page.screenshot({ path: path.join(OUT, `${stem}-lab.png`) });
+    notes.push(`${n} images loaded, the widest ${size.w}x${size.h} (${size.src}...), screenshot ${path.relative(ROOT, shot)}`);
     return notes;
   } catch (e) {
-    await failureShot(page, '02_bigram_heatmap');
+    await failureShot(page, stem);
     e.notes = notes;
     throw e;
   } finally {
@@ -476,7 +492,8 @@ async function checkInterrupt(page, panel) {
 }
 
 // The notebooks this test opens (others in notebooks/ may be written by other people meanwhile).
-const OPENED = ['part1_bigrams/02_bigram_heatmap.ipynb', 'part1_bigrams/06_gradient_descent.ipynb'];
+const MICROGRAD = 'part0_micrograd/01_derivatives_and_backprop.ipynb';
+const OPENED = ['part1_bigrams/02_bigram_heatmap.ipynb', MICROGRAD, 'part1_bigrams/06_gradient_descent.ipynb'];
 function notebookHashes() {
   const out = {};
   for (const f of OPENED) out[f] = crypto.createHash('sha256').update(fs.readFileSync(path.join(NB_DIR, f))).digest('hex');
@@ -504,7 +521,8 @@ async function check(name, fn) {
 let exitCode = 1;
 try {
   const hashesBefore = notebookHashes();
-  const CHECKPOINTS = [path.join(NB_DIR, '.ipynb_checkpoints'), path.join(NB_DIR, 'part1_bigrams', '.ipynb_checkpoints')];
+  const CHECKPOINTS = [path.join(NB_DIR, '.ipynb_checkpoints'), path.join(NB_DIR, 'part1_bigrams', '.ipynb_checkpoints'),
+    path.join(NB_DIR, 'part0_micrograd', '.ipynb_checkpoints')];
   const hadCheckpoints = CHECKPOINTS.some((d) => fs.existsSync(d));
   const t0 = Date.now();
   const { port, secs: up } = await startServer();
@@ -515,7 +533,10 @@ try {
     handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
   });
   log(`chromium ${context.browser()?.version() ?? ''} (${CHROMIUM}) headless`);
-  await check('02_bigram_heatmap: Run All Cells, kernel, no errors, heatmap image', checkHeatmap);
+  await check('02_bigram_heatmap: Run All Cells, kernel, no errors, heatmap image',
+    () => checkPictures('part1_bigrams/02_bigram_heatmap.ipynb', 1, 'heatmap', true));
+  await check("part0_micrograd/01: Run All Cells, no errors, the expression graphs drawn",
+    () => checkPictures(MICROGRAD, 10, 'micrograd-graph', false));
   await check('06_gradient_descent: edit lr, re-run, the loss changes', checkLearningRate);
   await check('notebooks unchanged on disk', async () => {
     const after = notebookHashes();
