@@ -486,3 +486,112 @@ fn reference_pt() -> (String, Vec<String>) {
     let flags = ["n_layer", "n_head", "n_embd", "n_embd2"].iter().flat_map(|k| flag(k)).collect();
     (r["dir"].as_str().unwrap().to_string(), flags)
 }
+
+// ---- `makemore bpe` ----
+
+/// Runs `args` with `input` on standard input; (status, stdout bytes, stderr).
+fn run_piped(args: &[&str], dir: &Path, input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    (out.status.code(), out.stdout, stderr)
+}
+
+#[test]
+fn bpe_trains_encodes_and_decodes_as_the_library_does() {
+    use makemore::bpe::{AllowedSpecial, Pattern, Tokenizer};
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let text = "the cat sat on the mat; the cat ate the rat. 🐈 über-naïve café\n".repeat(20);
+    std::fs::write(dir.join("t.txt"), &text).unwrap();
+    let r = ok(&["bpe", "train", "-i", "t.txt", "--vocab-size", "280", "-o", "tok"], dir);
+    assert!(r.stdout.contains("24 merges: wrote tok.model and tok.vocab"), "{}", r.stdout);
+    // the files are the library's: the same merges as training here, the same files as its save
+    let mut ours = Tokenizer::new(Some(Pattern::Gpt4)).unwrap();
+    ours.train(&text, 280).unwrap();
+    let loaded = Tokenizer::load(dir.join("tok.model")).unwrap();
+    assert_eq!(loaded.merges(), ours.merges());
+    assert_eq!(std::fs::read_to_string(dir.join("tok.model")).unwrap(), ours.model_text());
+    // encode a file, decode the ids back into the same bytes
+    let r = ok(&["bpe", "encode", "--tokenizer", "tok.model", "-i", "t.txt"], dir);
+    let want = ours.encode(&text, &AllowedSpecial::NoneRaise).unwrap();
+    let got: Vec<u32> = r.stdout.split_whitespace().map(|w| w.parse().unwrap()).collect();
+    assert_eq!(got, want);
+    let (code, bytes, err) =
+        run_piped(&["bpe", "decode", "--tokenizer", "tok.model"], dir, r.stdout.as_bytes());
+    assert_eq!((code, bytes, err), (Some(0), text.as_bytes().to_vec(), String::new()));
+    // GPT-4's and GPT-2's tokenizers by name, from standard input, and --allowed-special
+    let gpt4 = Tokenizer::gpt4().unwrap();
+    for (allowed, flag) in [(AllowedSpecial::All, "all"), (AllowedSpecial::None, "none")] {
+        let line = "hello <|endoftext|> world\n";
+        let args = ["bpe", "encode", "--tokenizer", "cl100k_base", "--allowed-special", flag];
+        let (code, out, err) = run_piped(&args, dir, line.as_bytes());
+        assert_eq!(code, Some(0), "{err}");
+        let want: Vec<String> =
+            gpt4.encode(line, &allowed).unwrap().iter().map(u32::to_string).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want.join(" ") + "\n");
+    }
+    let (code, out, _) =
+        run_piped(&["bpe", "encode", "--tokenizer", "r50k_base"], dir, b"hello world");
+    let want = Tokenizer::gpt2().unwrap().encode_ordinary("hello world").unwrap();
+    assert_eq!(
+        (code, String::from_utf8(out).unwrap().trim().to_string()),
+        (Some(0), format!("{} {}", want[0], want[1]))
+    );
+}
+
+#[test]
+fn bpe_bad_input_is_one_line_with_a_hint_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("t.txt"), "abab abab\n".repeat(10)).unwrap();
+    std::fs::write(dir.join("bin.txt"), b"ab\xff\xfe").unwrap();
+    std::fs::write(dir.join("other.model"), "not minbpe\n").unwrap();
+    ok(&["bpe", "train", "-i", "t.txt", "--vocab-size", "258", "-o", "tok"], dir);
+    // (command line, standard input, pieces the error line must hold)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("bpe train -i missing.txt --vocab-size 300 -o x", "", &["missing.txt", "No such file"]),
+        ("bpe train -i bin.txt --vocab-size 300 -o x", "", &["bin.txt", "UTF-8"]),
+        ("bpe train -i t.txt --vocab-size 200 -o x", "", &["vocab size 200 is under 256"]),
+        (
+            "bpe train -i t.txt --vocab-size 5000 -o x",
+            "",
+            &["no pair of tokens left", "at most vocab size"],
+        ),
+        ("bpe train -i t.txt --vocab-size 300 -o nowhere/x", "", &["nowhere", "does not exist"]),
+        ("bpe encode --tokenizer missing.model -i t.txt", "", &["missing.model", "cl100k_base"]),
+        ("bpe encode --tokenizer tok.vocab -i t.txt", "", &["tok.vocab", ".model"]),
+        ("bpe encode --tokenizer other.model -i t.txt", "", &["other.model", "line 1"]),
+        ("bpe encode --tokenizer cl100k_base -i bin.txt", "", &["bin.txt", "UTF-8"]),
+        (
+            "bpe encode --tokenizer cl100k_base",
+            "a <|endoftext|>",
+            &["<|endoftext|>", "--allowed-special all"],
+        ),
+        ("bpe decode --tokenizer tok.model", "97 9999", &["invalid token id 9999", "0..258"]),
+        ("bpe decode --tokenizer tok.model", "97 x", &["\"x\" is not a token id"]),
+    ];
+    let before = listing(dir);
+    for (line, input, pieces) in cases {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let (code, out, err) = run_piped(&args, dir, input.as_bytes());
+        assert_eq!(code, Some(1), "{args:?} should fail: {err}");
+        assert!(out.is_empty(), "{args:?} printed {}", String::from_utf8_lossy(&out));
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err}");
+        assert!(err.starts_with("error: ") && err.contains("(hint: "), "{args:?}: {err}");
+        for piece in *pieces {
+            assert!(err.contains(piece), "{args:?}: no {piece:?} in {err}");
+        }
+    }
+    assert_eq!(listing(dir), before, "a failed command left something behind");
+}

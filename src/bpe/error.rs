@@ -45,7 +45,7 @@ pub enum BpeError {
     },
 
     /// `encode` with `AllowedSpecial::NoneRaise` found a special token in the text.
-    #[error("the text contains the special token {0:?} (hint: pass AllowedSpecial::All or a set naming it to encode it as one id, or AllowedSpecial::None to encode it as plain text)")]
+    #[error("the text contains the special token {0:?} (hint: allow it to encode it as one id: AllowedSpecial::All or a set naming it, `--allowed-special all` on the command line; or AllowedSpecial::None, `none`, to encode it as plain text)")]
     DisallowedSpecial(String),
 
     /// `encode` was given a set naming a special token this tokenizer does not have.
@@ -86,11 +86,11 @@ pub enum BpeError {
     },
 
     /// A `.model` file is not in minbpe's format.
-    #[error("{path}, line {line}: {problem} (hint: {hint})")]
+    #[error("{}{}: {problem} (hint: {hint})", .path.display(), if *.line == 0 { String::new() } else { format!(", line {line}") })]
     BadModelFile {
         /// the file
         path: PathBuf,
-        /// 1-based line number
+        /// 1-based line number; 0 when the problem is the file itself (its name)
         line: usize,
         /// what is wrong on that line
         problem: String,

@@ -30,6 +30,8 @@ pub enum Command {
     Sample(SampleArgs),
     /// Print the mean negative log likelihood of a words file under a saved model.
     Eval(EvalArgs),
+    /// Byte-pair encoding, as the tokenizer lecture's minbpe: train a tokenizer, encode, decode.
+    Bpe(crate::bpe::BpeArgs),
 }
 
 const MM: &str = "makemore.py's flags";

@@ -11,6 +11,7 @@
 //! makemore eval --model names.mm --input data/names.txt
 //! makemore --text data/tinyshakespeare.txt -o shakespeare --max-steps 5000   # the GPT lecture's model
 //! makemore sample -o shakespeare -n 500                                       # 500 characters of it
+//! makemore bpe train -i data/tinyshakespeare.txt --vocab-size 2048 -o shakespeare  # a BPE tokenizer
 //! ```
 //!
 //! Errors print one line, `error: ... (hint: ...)`, and exit with status 1; a mistyped command
@@ -29,6 +30,7 @@ use makemore::train::run::describe;
 use makemore::train::{job, Start};
 
 mod args;
+mod bpe;
 use args::{Cli, Command, EvalArgs, SampleArgs, TrainArgs};
 
 /// How a command ended: `Ok(true)` when Ctrl-C stopped training (the best model kept).
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         None => train(&cli.train),
         Some(Command::Sample(args)) => sample(&args),
         Some(Command::Eval(args)) => eval(&args),
+        Some(Command::Bpe(args)) => bpe::run(&args.command, &mut std::io::stdout()).map(|()| false),
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,

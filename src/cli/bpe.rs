@@ -1,0 +1,183 @@
+//! `makemore bpe`: the tokenizer lecture's byte-pair encoding on the command line. `train` writes
+//! minbpe's `.model` and `.vocab` files; `encode` prints the ids of a text, `decode` writes the
+//! bytes of ids, with a trained tokenizer or GPT-4's / GPT-2's (`cl100k_base`, `r50k_base`).
+//!
+//! ```text
+//! makemore bpe train -i data/tinyshakespeare.txt --vocab-size 2048 -o shakespeare   # .model, .vocab
+//! makemore bpe encode --tokenizer shakespeare.model -i data/tinyshakespeare.txt > ids.txt
+//! makemore bpe decode --tokenizer shakespeare.model < ids.txt                       # the text again
+//! echo "hello world" | makemore bpe encode --tokenizer cl100k_base                 # 15339 1917 198
+//! ```
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use makemore::bpe::{AllowedSpecial, Pattern, Tokenizer};
+use makemore::prelude::*;
+
+#[derive(Debug, Args)]
+pub struct BpeArgs {
+    #[command(subcommand)]
+    pub command: BpeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BpeCommand {
+    /// Train a tokenizer on a text; write PREFIX.model and PREFIX.vocab (minbpe's files).
+    Train(TrainBpe),
+    /// Print the ids of a text (a file, or standard input), separated by spaces.
+    Encode(EncodeBpe),
+    /// Read ids from standard input (separated by spaces or lines); write the text's bytes.
+    Decode(DecodeBpe),
+}
+
+/// How a text is split into chunks before merging (merges never cross chunks).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SplitPattern {
+    /// GPT-4's split pattern (minbpe's RegexTokenizer default)
+    Gpt4,
+    /// GPT-2's split pattern
+    Gpt2,
+    /// no split: the whole text is one sequence of bytes (minbpe's BasicTokenizer)
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainBpe {
+    /// The text to train on: UTF-8
+    #[arg(short, long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Tokens in the vocabulary: the 256 bytes, then one per merge
+    #[arg(long, value_name = "N")]
+    pub vocab_size: usize,
+    /// How the text is split before merging
+    #[arg(long, value_enum, default_value_t = SplitPattern::Gpt4)]
+    pub pattern: SplitPattern,
+    /// Where to write: PREFIX.model (to load) and PREFIX.vocab (to read)
+    #[arg(short, long, value_name = "PREFIX")]
+    pub output: PathBuf,
+}
+
+/// Which special tokens may appear in the text (minbpe's `allowed_special`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Specials {
+    /// every special token of the tokenizer is encoded as its id
+    All,
+    /// special tokens are encoded as ordinary text
+    None,
+    /// a special token in the text is an error
+    NoneRaise,
+}
+
+#[derive(Debug, Args)]
+pub struct EncodeBpe {
+    /// A .model file written by `makemore bpe train` (or minbpe), or cl100k_base (GPT-4) or
+    /// r50k_base (GPT-2)
+    #[arg(long, value_name = "MODEL")]
+    pub tokenizer: String,
+    /// The text to encode: UTF-8 [default: standard input]
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Special tokens in the text (GPT-4's <|endoftext|>, ...)
+    #[arg(long, value_enum, default_value_t = Specials::NoneRaise)]
+    pub allowed_special: Specials,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeBpe {
+    /// The tokenizer the ids came from: a .model file, cl100k_base or r50k_base
+    #[arg(long, value_name = "MODEL")]
+    pub tokenizer: String,
+}
+
+/// Runs a `bpe` command: what it prints goes to `out`.
+pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
+    match command {
+        BpeCommand::Train(a) => {
+            makemore::io::check_folder(&a.output.with_extension("model"))?;
+            let text = read_text(&a.input)?;
+            let pattern = match a.pattern {
+                SplitPattern::Gpt4 => Some(Pattern::Gpt4),
+                SplitPattern::Gpt2 => Some(Pattern::Gpt2),
+                SplitPattern::None => None,
+            };
+            let mut tokenizer = Tokenizer::new(pattern)?;
+            tokenizer.train(&text, a.vocab_size)?;
+            tokenizer.save(&a.output)?;
+            let prefix = a.output.display();
+            let merges = tokenizer.merges().len();
+            writeln!(out, "{merges} merges: wrote {prefix}.model and {prefix}.vocab")
+                .map_err(Error::Output)
+        }
+        BpeCommand::Encode(a) => {
+            let tokenizer = tokenizer(&a.tokenizer)?;
+            let text = match &a.input {
+                Some(path) => read_text(path)?,
+                None => stdin_text()?,
+            };
+            let allowed = match a.allowed_special {
+                Specials::All => AllowedSpecial::All,
+                Specials::None => AllowedSpecial::None,
+                Specials::NoneRaise => AllowedSpecial::NoneRaise,
+            };
+            let ids = tokenizer.encode(&text, &allowed)?;
+            let line: Vec<String> = ids.iter().map(u32::to_string).collect();
+            writeln!(out, "{}", line.join(" ")).map_err(Error::Output)
+        }
+        BpeCommand::Decode(a) => {
+            let tokenizer = tokenizer(&a.tokenizer)?;
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).map_err(stdin_error)?;
+            let ids = input
+                .split_whitespace()
+                .map(|word| {
+                    word.parse::<u32>().map_err(|_| not_ids(format!("{word:?} is not a token id")))
+                })
+                .collect::<Result<Vec<u32>>>()?;
+            out.write_all(&tokenizer.decode_bytes(&ids)?).map_err(Error::Output)
+        }
+    }
+}
+
+/// A trained tokenizer's `.model` file, or a pretrained one by its tiktoken name.
+fn tokenizer(name: &str) -> Result<Tokenizer> {
+    Ok(match name {
+        "cl100k_base" => Tokenizer::gpt4()?,
+        "r50k_base" => Tokenizer::gpt2()?,
+        path if !Path::new(path).exists() => {
+            return Err(Error::Param {
+                name: "--tokenizer",
+                value: path.to_string(),
+                why: "no such file",
+                hint: "give the .model file `makemore bpe train` wrote, or cl100k_base (GPT-4), or r50k_base (GPT-2)"
+                    .to_string(),
+            })
+        }
+        path => Tokenizer::load(path)?,
+    })
+}
+
+fn stdin_text() -> Result<String> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes).map_err(stdin_error)?;
+    String::from_utf8(bytes).map_err(|e| Error::Text {
+        path: PathBuf::from("standard input"),
+        why: format!("it is not UTF-8 (byte {} is not)", e.utf8_error().valid_up_to()),
+        hint: "encode UTF-8 text; convert it first, e.g. with iconv",
+    })
+}
+
+fn stdin_error(cause: std::io::Error) -> Error {
+    let hint = "pipe the input in, or pass a file".to_string();
+    Error::Io { action: "read", path: PathBuf::from("standard input"), cause, hint }
+}
+
+fn not_ids(why: String) -> Error {
+    Error::Param {
+        name: "standard input",
+        value: "(ids)".to_string(),
+        why: "it must hold token ids separated by spaces",
+        hint: format!("{why}; pipe in what `makemore bpe encode` printed"),
+    }
+}
