@@ -252,6 +252,16 @@ def steps_checks(e, name, nb, r, path):
             e.append(f'{name}: {variable} is {short.steps_of(nb, variable)}, {path.name} {key} {r[key]}')
 
 
+def expect_first_prints(e, text, top, name, order):
+    """The lecture's first prints (parts 3-5, from tests/reference/part2.py's first_prints): the
+    lines of `order` ('len', 'longest', 'first8') in that order, then itos and the vocabulary's size."""
+    shown = {'len': str(top['len']), 'longest': str(top['longest']),
+             'first8': '[' + ', '.join(f'"{w}"' for w in top['first8']) + ']'}
+    itos = '[' + ', '.join(f"({i}, '{ch}')" for i, ch in top['itos']) + ']'
+    expect_strings(e, text, ['\n'.join(shown[k] for k in order), f"{itos}\n{top['vocab_size']}"], name,
+                   "the lecture's first prints")
+
+
 def part2_checks(name, nb, text, _ref):
     """Part 2 against the lecture's code run with the same seeds and steps (tests/reference/part2.py,
     part2_exercises.py): a committed notebook (the lecture's 200,000 steps) against
@@ -337,6 +347,7 @@ def part3_checks(name, nb, text, _ref):
         expect_number(e, text, label, want, abs(want) * digits + 1e-12, name)
 
     if name.endswith('01_batchnorm'):
+        expect_first_prints(e, text, r['top'], name, ['first8', 'len'])
         expect_strings(e, text, ['examples: train {}, dev {}'.format(*r['split_examples'])], name, 'split sizes')
         labels = {'original': "part 2's init: loss ", 'output': 'W2 * 0.01, b2 * 0: loss ',
                   'tanh': 'W1 * 0.2, b1 * 0.01: loss ', 'kaiming': 'Kaiming init: loss '}
@@ -446,10 +457,7 @@ def part4_checks(name, nb, text, _ref):
 
     if name.endswith('01_backprop_ninja'):
         expect_strings(e, text, [f"{r['params']} parameters", f"{r['ex4']['params']} parameters"], name, 'parameter counts')
-        top = r['top']
-        itos = '[' + ', '.join(f"({i}, '{ch}')" for i, ch in top['itos']) + ']'
-        expect_strings(e, text, [f"{top['len']}\n{top['longest']}\n" + '[' + ', '.join(f'"{w}"' for w in top['first8']) + ']',
-                                 f"{itos}\n{top['vocab_size']}"], name, "the lecture's first prints")
+        expect_first_prints(e, text, r['top'], name, ['len', 'longest', 'first8'])
         expect_strings(e, text, ['(' + ', '.join(map(str, r['ex3_shapes'])) + ')'], name, "exercise 3's shapes")
         expect_number(e, text, 'loss = ', r['loss'], 1e-6, name)
         ex1 = output_of('let mut dlogprobs = logprobs.zeros_like();')
@@ -577,7 +585,9 @@ def gpt_checks(name, nb, text, _ref):
     else:
         ln = r['layernorm']
         expect_numbers('struct LayerNorm1d', [ln['col_mean'], ln['col_std'], ln['row_mean'], ln['row_std'],
-                                              ln['max_diff_library']], 6e-5, "LayerNorm1d's statistics", 'all')
+                                              ln['max_diff_library']] + ln['x_shape'], 6e-5, "LayerNorm1d's statistics", 'all')
+        row_mean = f"{ln['row_mean']:.4e}".replace('e-0', 'e-')  # Rust's {:.4e}: -9.5367e-9
+        expect_strings(e, text, [f'a row: mean {row_mean}, std'], full, "the row's mean as the lecture shows it")
         expect_strings(e, text, [f"training: {r['dropout']}"], full, 'dropout on ones')
         runs = r['stages'] + [r['final']]
         expect_strings(e, text, [f"{x['params']} parameters" for x in runs], full, 'parameter counts')

@@ -127,19 +127,25 @@ class Value:
         return out
 
     def backward(self):
-        topo = []
-        visited = set()
-
-        def build_topo(v):
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-        build_topo(self)
+        topo = topological(self)
         self.grad = 1.0
         for node in reversed(topo):
             node._backward()
+
+
+def topological(root):
+    """The lecture's build_topo: every node after its children."""
+    topo = []
+    visited = set()
+
+    def build_topo(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+    build_topo(root)
+    return topo
 
 
 def trace(root):
@@ -160,6 +166,20 @@ def labels(root):
     nodes, _ = trace(root)
     return (sorted("{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad) for n in nodes),
             sorted(n._op for n in nodes if n._op))
+
+
+def neuron_pieces():
+    """The lecture's neuron up to n = x1*w1 + x2*w2 + b, each value labelled, by name."""
+    x1 = Value(2.0, label='x1')
+    x2 = Value(0.0, label='x2')
+    w1 = Value(-3.0, label='w1')
+    w2 = Value(1.0, label='w2')
+    b = Value(6.8813735870195432, label='b')
+    x1w1 = x1*w1; x1w1.label = 'x1*w1'
+    x2w2 = x2*w2; x2w2.label = 'x2*w2'
+    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
+    n = x1w1x2w2 + b; n.label = 'n'
+    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n)
 
 
 def first_half():
@@ -231,17 +251,9 @@ def first_half():
     r['lol'] = repr(lol())
 
     def neuron():
-        x1 = Value(2.0, label='x1')
-        x2 = Value(0.0, label='x2')
-        w1 = Value(-3.0, label='w1')
-        w2 = Value(1.0, label='w2')
-        b = Value(6.8813735870195432, label='b')
-        x1w1 = x1*w1; x1w1.label = 'x1*w1'
-        x2w2 = x2*w2; x2w2.label = 'x2*w2'
-        x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
-        n = x1w1x2w2 + b; n.label = 'n'
-        o = n.tanh(); o.label = 'o'
-        return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n)
+        v = neuron_pieces()
+        o = v['n'].tanh(); o.label = 'o'
+        return o, v
 
     o, v = neuron()
     r['o'] = repr(o.data)
@@ -271,16 +283,7 @@ def first_half():
     r['neuron_graph_backward_by_hand'] = labels(o)
     # the topological order, then backward()
     o, v = neuron()
-    topo, visited = [], set()
-
-    def build_topo(v):
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build_topo(child)
-            topo.append(v)
-    build_topo(o)
-    r['topo'] = [repr(t) for t in topo]
+    r['topo'] = [repr(t) for t in topological(o)]
     o.backward()
     r['neuron_graph_backward'] = labels(o)
 
@@ -341,17 +344,23 @@ class MLP:
         return [p for layer in self.layers for p in layer.parameters()]
 
 
-def neuron_pieces():
-    x1 = Value(2.0, label='x1')
-    x2 = Value(0.0, label='x2')
-    w1 = Value(-3.0, label='w1')
-    w2 = Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    x1w1 = x1*w1; x1w1.label = 'x1*w1'
-    x2w2 = x2*w2; x2w2.label = 'x2*w2'
-    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
-    n = x1w1x2w2 + b; n.label = 'n'
-    return x1, x2, w1, w2, b, n
+def fit(n, xs, ys, zero_grad, steps=20):
+    """The lecture's training loop: the losses printed at each step, as repr, and the last ypred."""
+    losses = []
+    for k in range(steps):
+        # forward pass
+        ypred = [n(x) for x in xs]
+        loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
+        # backward pass
+        if zero_grad:
+            for p in n.parameters():
+                p.grad = 0.0
+        loss.backward()
+        # update
+        for p in n.parameters():
+            p.data += -0.1 * p.grad
+        losses.append(repr(loss.data))
+    return losses, ypred
 
 
 def second_half():
@@ -359,17 +368,16 @@ def second_half():
     a = Value(2.0)
     r['number_ops'] = [repr(a + 1), repr(1 + a), repr(a * 2), repr(2 * a), repr(a.exp()), repr(a / 4.0),
                        repr(a - 1), repr(-a), repr(a**3)]
-    x1, x2, w1, w2, b, n = neuron_pieces()
-    o = n.tanh(); o.label = 'o'
+    o = neuron_pieces()['n'].tanh(); o.label = 'o'
     o.backward()
     r['tanh_graph'] = labels(o)
-    x1, x2, w1, w2, b, n = neuron_pieces()
-    e = (2*n).exp()
+    v = neuron_pieces()
+    e = (2*v['n']).exp()
     o = (e - 1) / (e + 1)
     o.label = 'o'
     o.backward()
     r['pieces_graph'] = labels(o)
-    r['pieces_grads'] = [repr(v.grad) for v in (x1, x2, w1, w2, b)]
+    r['pieces_grads'] = [repr(v[k].grad) for k in ('x1', 'x2', 'w1', 'w2', 'b')]
 
     x1 = torch.Tensor([2.0]).double(); x1.requires_grad = True
     x2 = torch.Tensor([0.0]).double(); x2.requires_grad = True
@@ -405,29 +413,11 @@ def second_half():
     n0 = [p.data for p in n.parameters()]
     for p in n.parameters():
         p.grad = 0.0
-    forgotten = []
-    for k in range(20):
-        ypred = [n(x) for x in xs]
-        loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
-        loss.backward()
-        for p in n.parameters():
-            p.data += -0.1 * p.grad
-        forgotten.append(repr(loss.data))
-    r['loop_without_zero_grad'] = forgotten
+    r['loop_without_zero_grad'], _ = fit(n, xs, ys, zero_grad=False)
     # ... then the fix, from the same weights
     for p, d in zip(n.parameters(), n0):
         p.data, p.grad = d, 0.0
-    fixed = []
-    for k in range(20):
-        ypred = [n(x) for x in xs]
-        loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
-        for p in n.parameters():
-            p.grad = 0.0
-        loss.backward()
-        for p in n.parameters():
-            p.data += -0.1 * p.grad
-        fixed.append(repr(loss.data))
-    r['loop'] = fixed
+    r['loop'], ypred = fit(n, xs, ys, zero_grad=True)
     r['ypred'] = [repr(y) for y in ypred]
     return r
 

@@ -26,6 +26,18 @@ import torch.nn.functional as F
 SEED = 2147483647
 
 
+def first_prints(names_path):
+    """What parts 3-5 print first, before the shuffle: len(words), the longest name, words[:8],
+    itos (the lecture's dict, in its order) and vocab_size."""
+    words = open(names_path, 'r').read().splitlines()
+    chars = sorted(list(set(''.join(words))))
+    stoi = {s: i + 1 for i, s in enumerate(chars)}
+    stoi['.'] = 0
+    itos = {i: s for s, i in stoi.items()}
+    return {'len': len(words), 'longest': max(len(w) for w in words), 'first8': words[:8],
+            'itos': list(itos.items()), 'vocab_size': len(itos)}
+
+
 def build_dataset(words, stoi, block_size=3):
     X, Y = [], []
     for w in words:

@@ -24,7 +24,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from part2 import SEED, build_dataset, command_line  # the same split and contexts as part 2's
+from part2 import SEED, build_dataset, command_line, first_prints  # the same split and contexts as part 2's
 
 
 # ---- run A: the MLP of part 2, fixed step by step, at initialization ---------------------------
@@ -410,7 +410,8 @@ def data(names_path):
 def main(names_path, out_path, max_steps=200000):
     torch.set_num_threads(2)
     _, _, itos, [(Xtr, Ytr), (Xdev, Ydev), _] = data(names_path)
-    ref = {'steps': max_steps, 'torch': torch.__version__, 'split_examples': [Xtr.shape[0], Xdev.shape[0]]}
+    ref = {'steps': max_steps, 'torch': torch.__version__, 'split_examples': [Xtr.shape[0], Xdev.shape[0]],
+           'top': first_prints(names_path)}
     ref['init'] = {stage: first_step(stage, Xtr, Ytr) for stage in ('original', 'output', 'tanh', 'kaiming')}
     t = time.time()
     ref['bonus'] = bonus()

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
-from part2 import command_line  # noqa: E402
+from part2 import command_line, first_prints  # noqa: E402
 from part3 import SEED, data  # noqa: E402  the same split and contexts as parts 2 and 3
 
 
@@ -297,10 +297,7 @@ def tanh_rounding(Xtr, Ytr, bn_seed=None):
 def main(names_path, out_path, max_steps=200000):
     torch.set_num_threads(2)
     _, _, itos, [(Xtr, Ytr), (Xdev, Ydev), _] = data(names_path)
-    words = open(names_path, 'r').read().splitlines()  # the lecture's first prints, before the shuffle
-    top = {'len': len(words), 'longest': max(len(w) for w in words), 'first8': words[:8],
-           'itos': list(itos.items()), 'vocab_size': len(itos)}
-    ref = {'steps': max_steps, 'torch': torch.__version__, 'top': top, **exercises_1_to_3(Xtr, Ytr)}
+    ref = {'steps': max_steps, 'torch': torch.__version__, 'top': first_prints(names_path), **exercises_1_to_3(Xtr, Ytr)}
     ref['tanh_rounding'] = {'g': tanh_rounding(Xtr, Ytr), 'seeds 1-5': [tanh_rounding(Xtr, Ytr, s) for s in range(1, 6)]}
     ref['ex4'] = exercise_4(Xtr, Ytr, Xdev, Ydev, itos, max_steps)
     with open(out_path, 'w') as f:
