@@ -8,8 +8,8 @@
 //   2. 02_bigram_heatmap: Run All Cells from the Run menu; the kernel shown is "Rust (makemore)",
 //      no error output, no 'panicked at', the heatmap <img> loaded (naturalWidth > 500);
 //      screenshot -> target/browser/heatmap.png
-//   3. part0_micrograd/01_derivatives_and_backprop: Run All Cells, no error output, its 10 graphs
-//      drawn by the crate (and 2 plots) loaded; screenshot -> target/browser/micrograd-graph.png
+//   3. part0_micrograd/01_derivatives_and_backprop: Run All Cells, no error output, its 8 graphs
+//      drawn by the crate and 2 plots loaded; screenshot -> target/browser/micrograd-graph.png
 //   4. 06_gradient_descent: edit `let lr: f64 = 50.0;` to 10.0 in the editor, Run All Cells,
 //      the printed `step 99: loss` changes (step 0 stays); then the stop button during a cell
 //      that trains `for i in steps(1_000_000)`: the loop stops after its step and says where,
