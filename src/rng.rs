@@ -145,7 +145,7 @@ impl PythonRandom {
 
     /// `random.random()`: 53 random bits (27 and 26 of two draws) over 2^53, in `[0, 1)`.
     pub fn random(&mut self) -> f64 {
-        let (a, b) = (self.0.random() >> 5, self.0.random() >> 6);
+        let (a, b) = (self.getrandbits(27), self.getrandbits(26));
         (f64::from(a) * 67_108_864.0 + f64::from(b)) / 9_007_199_254_740_992.0
     }
 
