@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8888
 
-.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench site clean-evcxr
+.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench bench-bpe site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -26,10 +26,14 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json
+reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json target/tokenizer_reference.json
 target/micrograd_reference.json: tests/reference/micrograd.py requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/micrograd.py $@
+# the tokenizer lecture (part 7): its BPE loops, minbpe and tiktoken on taylorswift.txt (~40 s)
+target/tokenizer_reference.json: tests/reference/tokenizer.py tests/reference/offline.py data/taylorswift.txt requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/tokenizer.py data/taylorswift.txt $@
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
 	@mkdir -p target
 	cd tests/reference && ../../$(PY) reference.py ../../data/names.txt ../../target/reference.json
@@ -97,11 +101,11 @@ test-rust: lint test-cargo
 
 lint:
 	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --lib --quiet
+	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps --lib --quiet
 
 test-cargo: reference data/taylorswift.txt
-	cargo test
+	cargo test --workspace
 
 test-notebooks:
 	$(PY) tests/notebooks.py --check
@@ -129,9 +133,17 @@ site:
 	@[ -x $(PY) ] || { echo "site: no $(PY): run make setup first" >&2; exit 1; }
 	$(PY) scripts/site.py
 
-## bench: the lecture's Python against the crate, side by side, with ratios
+## bench: the lecture's Python against the crate, side by side, with ratios; then bench-bpe
 bench: setup reference
 	bash scripts/bench.sh
+	@$(MAKE) --no-print-directory bench-bpe
+
+## bench-bpe: BPE training and GPT-4 encoding, whole processes, against rustbpe, HF tokenizers,
+##   minbpe and tiktoken (installs requirements-bench.txt into .venv first)
+bench-bpe: setup data/tinyshakespeare.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.txt
+	cargo build --release --quiet --bin makemore
+	$(PY) scripts/bench_bpe.py target/release/makemore $(or $(REPS),3)
 
 ## clean-evcxr: forget the kernel's pre-warmed build dirs (setup makes them again)
 clean-evcxr:

@@ -20,8 +20,8 @@ OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
 STEPS="${STEPS:-2000}"
-echo "bench: cargo build --release --example bench --bin makemore"
-cargo build --release --quiet --example bench --bin makemore
+echo "bench: cargo build --release --example bench --bin makemore --bin makemore-torch"
+cargo build --release --quiet --example bench --bin makemore --bin makemore-torch
 BIN="$ROOT/target/release/examples/bench"
 CLI="$ROOT/target/release/makemore"
 bash data/fetch.sh makemore.py

@@ -25,7 +25,8 @@ sha256() { python3 "$ROOT/scripts/sha256.py" "$@" | cut -d' ' -f1; }
 patched_evcxr() {
   local src="$EVCXR_ROOT.src" crate
   rm -rf "$src" && mkdir -p "$src"
-  crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"evcxr_jupyter-$EVCXR_VERSION.crate" 2>/dev/null | head -n 1)"
+  # (`|| true`: with no registry cache at all, ls fails, and pipefail would end setup here)
+  crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"evcxr_jupyter-$EVCXR_VERSION.crate" 2>/dev/null | head -n 1 || true)"
   if [ -z "$crate" ]; then
     crate="$src.crate"
     curl -sSfL -o "$crate" "https://static.crates.io/crates/evcxr_jupyter/evcxr_jupyter-$EVCXR_VERSION.crate"

@@ -24,9 +24,6 @@ pub enum Error {
     /// The input is not valid UTF-8.
     #[error("{path}: line {line} is not valid UTF-8 (hint: save the file as UTF-8 text, one word per line)")]
     Utf8 { path: PathBuf, line: usize },
-    /// A text to train on that is not one: empty, binary, not UTF-8.
-    #[error("{}: {why} (hint: {hint})", .path.display())]
-    Text { path: PathBuf, why: String, hint: &'static str },
     /// The word list holds no words.
     #[error("{what} holds no words (hint: give it a text file with one word per line)")]
     NoWords { what: String },
@@ -54,8 +51,8 @@ pub enum Error {
     /// A plot could not be drawn.
     #[error("cannot draw the plot: {why} (hint: {hint})")]
     Plot { why: String, hint: &'static str },
-    /// A tokenizer's error ([`crate::bpe`]): its own message, which names the problem and the fix.
-    #[cfg(feature = "bpe")]
+    /// An error of [`crate::bpe`] (a tokenizer's, or a text file's: [`crate::data::read_text`]):
+    /// its own message, which names the problem and the fix.
     #[error(transparent)]
     Bpe(#[from] crate::bpe::BpeError),
     /// An error from libtorch: its first line, as PyTorch shows it (`MAKEMORE_BACKTRACE=1` for

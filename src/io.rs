@@ -10,31 +10,16 @@ use crate::error::{Error, Result};
 /// The error for a file that cannot be read: the path, the cause, and a hint by cause (`missing`
 /// when it does not exist; `what` names what the path should be, e.g. "a text file").
 pub(crate) fn read_error(path: &Path, source: std::io::Error, what: &str, missing: &str) -> Error {
-    let hint = match source.kind() {
-        std::io::ErrorKind::NotFound => missing.to_string(),
-        std::io::ErrorKind::PermissionDenied => {
-            "check the file's permissions (`ls -l`), or copy it somewhere readable".to_string()
-        }
-        _ if path.is_dir() => format!("that is a directory: pass the path of {what} inside it"),
-        _ => format!("pass the path of {what}"),
-    };
+    let hint = makemore_bpe::files::read_hint(path, &source, what, missing);
     Error::Io { action: "read", path: path.to_path_buf(), cause: source, hint }
 }
 
 /// Fails, before any work, when the folder that `path` would be written into does not exist.
 ///
 /// # Errors
-/// [`Error::Io`] naming the path and the missing folder.
+/// [`Error::Bpe`] (an I/O error) naming the path and the missing folder.
 pub fn check_folder(path: &Path) -> Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(Error::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            cause: std::io::ErrorKind::NotFound.into(),
-            hint: format!("the folder {} does not exist: create it first", dir.display()),
-        }),
-        _ => Ok(()),
-    }
+    Ok(makemore_bpe::files::check_folder(path)?)
 }
 
 /// Makes the folder `dir` and its parents, if missing.

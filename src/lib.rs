@@ -16,7 +16,7 @@
 //! [`python`] (floats printed as Python's `repr`; with [`PythonRandom`], CPython's `random`), [`train`] (makemore.py's training and its whole loop),
 //! [`interrupt`] (a notebook's Interrupt stops these loops, and those written `for i in steps(n)`),
 //! and, for the tokenizer lecture, `bpe` (byte-pair encoding as minbpe has it: training, encoding,
-//! minbpe's files, the GPT-2 and GPT-4 tokenizers; feature `bpe`, on by default).
+//! minbpe's files, the GPT-2 and GPT-4 tokenizers).
 //! `use makemore::prelude::*;` brings what a notebook needs. The `makemore` command line is
 //! `src/cli/`, behind the default feature `cli`; notebooks use the crate without it.
 //!
@@ -30,8 +30,9 @@
 //! # Ok::<(), makemore::Error>(())
 //! ```
 
-#[cfg(feature = "bpe")]
-pub mod bpe;
+/// Byte-pair encoding, the tokenizer lecture's: the `makemore-bpe` crate (`crates/bpe/`), which
+/// does not link libtorch, so that `makemore bpe` runs without it.
+pub use makemore_bpe as bpe;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -98,10 +98,10 @@ impl Sampling {
         Ok(names)
     }
 
-    /// `n` characters from a model of a text, after `prefix` (or after its first character,
-    /// index 0, the lecture's `torch.zeros((1, 1))`), each drawn as [`Sampling::sample`] draws:
-    /// the lecture's `generate`, which reads back the last `block_size` characters. Returns the
-    /// start and the `n` characters after it.
+    /// `n` characters (or byte-pair tokens) from a model of a text, after `prefix` (or after
+    /// [`Vocab::start`](crate::data::Vocab::start): the lecture's `torch.zeros((1, 1))`), each
+    /// drawn as [`Sampling::sample`] draws: the lecture's `generate`, which reads back the last
+    /// `block_size` of them. Returns the start and the `n` after it, as text.
     ///
     /// # Errors
     /// As [`Sampling::sample`]; [`Error::UnknownChar`] for a character of `prefix` that the
@@ -110,18 +110,17 @@ impl Sampling {
         self.check()?;
         let (vocab, block) = (model.vocab(), model.block_size().max(1));
         let mut ids = match prefix.is_empty() {
-            true => vec![0],
+            true => vocab.start(),
             false => vocab.encode_text(prefix)?,
         };
-        let mut text = vocab.decode(&ids)?;
         let (mut generator, mut us) = (TorchGenerator::new(self.seed), Vec::new());
         for _ in crate::interrupt::steps(n) {
             let context = &ids[ids.len().saturating_sub(block)..];
             let ix = self.row(model, context)?.draw(&mut generator, &mut us);
-            text.push(vocab.itos(ix)?);
             ids.push(ix);
         }
-        Ok(text)
+        // decoded whole: a byte-pair token may be part of a character
+        vocab.decode(&ids)
     }
 
     /// Checks the settings.

@@ -166,6 +166,18 @@ fn long_chunks_encode_like_minbpe() {
 }
 
 #[test]
+fn progress_counts_every_merge_and_changes_nothing() {
+    let text = "the cat sat on the mat, the cat ate the rat; ".repeat(20);
+    let mut plain = Tokenizer::new(Some(Pattern::Gpt4)).unwrap();
+    plain.train(&text, 270).unwrap();
+    let mut told = Vec::new();
+    let mut watched = Tokenizer::new(Some(Pattern::Gpt4)).unwrap();
+    watched.train_with_progress(&text, 270, |done, total| told.push((done, total))).unwrap();
+    assert_eq!(watched.merges(), plain.merges());
+    assert_eq!(told, (1..=14).map(|k| (k, 14)).collect::<Vec<_>>());
+}
+
+#[test]
 fn vocab_size_under_256_is_an_error() {
     let e = Tokenizer::new(None).unwrap().train("hello", 200).unwrap_err();
     assert!(matches!(e, BpeError::VocabTooSmall(200)));

@@ -595,3 +595,26 @@ fn bpe_bad_input_is_one_line_with_a_hint_and_leaves_nothing() {
     }
     assert_eq!(listing(dir), before, "a failed command left something behind");
 }
+
+/// `makemore bpe` runs in a process without libtorch: the `makemore` program does not link it
+/// (its ELF file names no libtorch library), the `makemore-torch` it becomes for the rest does.
+#[cfg(target_os = "linux")]
+#[test]
+fn bpe_runs_without_libtorch_and_the_rest_with_it() {
+    let names_torch = |path: &str| {
+        let bytes = std::fs::read(path).unwrap();
+        bytes.windows(b"libtorch_cpu".len()).any(|w| w == b"libtorch_cpu")
+    };
+    assert!(!names_torch(BIN), "{BIN} links libtorch");
+    assert!(
+        names_torch(env!("CARGO_BIN_EXE_makemore-torch")),
+        "makemore-torch does not link libtorch"
+    );
+    // and the front passes the rest on: arguments, output and exit status
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(&["--version"], dir.path());
+    assert_eq!((r.code, r.stdout.trim()), (Some(0), "makemore 0.1.0"));
+    let r = run(&["sample", "--no-such-flag"], dir.path());
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("Usage: makemore sample"), "{}", r.stderr);
+}

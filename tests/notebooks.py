@@ -692,9 +692,25 @@ def part0_checks(name, nb, text, _ref):
     return e
 
 
+def part7_checks(name, nb, text, _ref):
+    """The tokenizer lecture against its code run on the venv (tests/reference/tokenizer.py ->
+    target/tokenizer_reference.json: the lecture's BPE loops, minbpe, tiktoken): every line the
+    reference lists for this notebook, printed whole, as the Rust cell prints it."""
+    full = f'part7_tokenizer/{name}'
+    path = ROOT / 'target' / 'tokenizer_reference.json'
+    if not path.exists():
+        return [f'{full}: {path} is missing (hint: run `make reference`)']
+    want = json.loads(path.read_text()).get(name)
+    if not want:
+        return [f'{full}: the reference has no lines for this notebook (hint: add them to tests/reference/tokenizer.py)']
+    padded = '\n' + text + '\n'
+    return [f'{full}: {label}: the line {line[:160]!r} is not in the output'
+            for label, line in want if '\n' + line + '\n' not in padded]
+
+
 PART_CHECKS = {'part0_micrograd': part0_checks, 'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
                'part4_backprop': part4_checks, 'part5_wavenet': part5_checks,
-               'part6_gpt': gpt_checks}  # folder -> its key checks
+               'part6_gpt': gpt_checks, 'part7_tokenizer': part7_checks}  # folder -> its key checks
 
 # ---- notebooks that tests run on fewer steps -----------------------------------------------------
 

@@ -143,6 +143,64 @@ fn makemore_text_trains_resumes_generates_and_scores() {
     assert!(r.stderr.contains("at step 2"), "{}", r.stderr); // saved at step 20: 21 taken
 }
 
+/// The GPT on byte-pair tokens: `makemore bpe train`, then `--text --tokenizer`; the model file
+/// keeps the tokenizer, so sampling and resuming need neither the .model file nor the flag.
+#[test]
+fn makemore_text_on_tokens_keeps_its_tokenizer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(SHAKESPEARE).unwrap();
+    std::fs::write(d.join("t.txt"), &text[..100_000]).unwrap();
+    ok(&["bpe", "train", "-i", "t.txt", "--vocab-size", "400", "-o", "tok"], d);
+    let mut args =
+        vec!["--text", "t.txt", "--tokenizer", "tok.model", "-o", "sh", "--max-steps", "11"];
+    args.extend(["--eval-every", "10", "--eval-batches", "2", "--n-embd", "16", "--n-head", "2"]);
+    args.extend(["--n-layer", "1", "--block-size", "16"]);
+    let r = ok(&args, d);
+    // the text's tokens as minbpe's GPT-4-pattern tokenizer encodes them, and their vocabulary
+    let tokenizer = makemore::bpe::Tokenizer::load(d.join("tok.model")).unwrap();
+    let n = tokenizer.encode_ordinary(&text[..100_000]).unwrap().len();
+    let header = format!(
+        "{n} tokens of text ({} train, {} val), 400 byte-pair tokens",
+        n * 9 / 10,
+        n - n * 9 / 10
+    );
+    assert!(r.stderr.contains(&header), "{header:?} in {}", r.stderr);
+    std::fs::remove_file(d.join("tok.model")).unwrap();
+    // 40 tokens after the newline's, decoded with the kept tokenizer: their text, as it encodes
+    let a = ok(&["sample", "-o", "sh", "-n", "40", "--seed", "7"], d).stdout;
+    let ids = tokenizer.encode_ordinary(a.strip_suffix('\n').unwrap()).unwrap();
+    assert!(a.starts_with('\n') && ids.len() > 10, "{a:?}");
+    assert_eq!(
+        a,
+        ok(&["--text", "t.txt", "-o", "sh", "--sample-only", "-n", "40", "--seed", "7"], d).stdout
+    );
+    let nll = ok(&["eval", "-o", "sh", "-i", "t.txt"], d).stdout;
+    let nll: f64 = nll.trim().strip_prefix("mean nll: ").unwrap().parse().unwrap();
+    assert!(nll > 3.0 && nll < (400f64).ln() + 0.5, "{nll}"); // near a uniform guess after 11 steps
+    let r = ok(
+        &["--text", "t.txt", "-o", "sh", "--resume", "--max-steps", "2", "--eval-batches", "2"],
+        d,
+    );
+    assert!(
+        r.stderr.contains("byte-pair tokens") && r.stderr.contains("at step 1"),
+        "{}",
+        r.stderr
+    );
+    // a different tokenizer for the saved model, and one that is not a .model, are refused
+    ok(&["bpe", "train", "-i", "t.txt", "--vocab-size", "300", "-o", "other"], d);
+    let mut resume = vec!["--text", "t.txt", "-o", "sh", "--resume", "--tokenizer", "other.model"];
+    resume.extend(["--max-steps", "2"]);
+    fails(&resume, d, "trained with another tokenizer");
+    std::fs::write(d.join("not.model"), "hello\n").unwrap();
+    fails(
+        &["--text", "t.txt", "--tokenizer", "not.model", "-o", "new", "--max-steps", "2"],
+        d,
+        "not.model",
+    );
+    assert!(!d.join("new").exists(), "a failed run left new/ behind");
+}
+
 #[test]
 fn bad_text_input_says_why_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

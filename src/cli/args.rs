@@ -63,6 +63,11 @@ pub struct TrainArgs {
     /// lecture's small model (gpt, batch 16, learning rate 1e-3, seed 1337).
     #[arg(long, value_name = "FILE", conflicts_with = "input", help_heading = TEXT)]
     pub text: Option<PathBuf>,
+    /// A tokenizer for the text: a .model file of `makemore bpe train` (or minbpe); the model
+    /// then reads and writes its byte-pair tokens instead of characters. The work dir's model
+    /// keeps it, for sampling and resuming.
+    #[arg(long, value_name = "MODEL", requires = "text", help_heading = TEXT)]
+    pub tokenizer: Option<PathBuf>,
     /// Characters of context a model of a text reads (windows of this many) [default: 32]
     #[arg(long = "block-size", value_name = "N", requires = "text", help_heading = TEXT)]
     pub block_size: Option<usize>,
@@ -249,6 +254,7 @@ impl TrainArgs {
         Ok(Job {
             words: self.input.clone(),
             text: self.text.clone(),
+            tokenizer: self.tokenizer.clone(),
             kind: self.kind,
             output: self.out.as_ref().map_or(Output::dir(&self.work_dir), Output::file),
             resume: self.resume,

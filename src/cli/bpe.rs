@@ -9,12 +9,15 @@
 //! echo "hello world" | makemore bpe encode --tokenizer cl100k_base                 # 15339 1917 198
 //! ```
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use makemore::bpe::{AllowedSpecial, Pattern, Tokenizer};
-use makemore::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+// makemore_bpe only, never makemore: this module is also the `makemore` front (src/cli/front.rs),
+// which must not link libtorch
+use makemore_bpe::files::check_folder;
+use makemore_bpe::{read_text, AllowedSpecial, BpeError, Pattern, Result, Tokenizer};
 
 #[derive(Debug, Args)]
 pub struct BpeArgs {
@@ -95,7 +98,7 @@ pub struct DecodeBpe {
 pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
     match command {
         BpeCommand::Train(a) => {
-            makemore::io::check_folder(&a.output.with_extension("model"))?;
+            check_folder(&a.output.with_extension("model"))?;
             let text = read_text(&a.input)?;
             let pattern = match a.pattern {
                 SplitPattern::Gpt4 => Some(Pattern::Gpt4),
@@ -103,12 +106,27 @@ pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
                 SplitPattern::None => None,
             };
             let mut tokenizer = Tokenizer::new(pattern)?;
-            tokenizer.train(&text, a.vocab_size)?;
+            // a bar on a terminal, for trainings long enough to watch (a large text or vocab)
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = ProgressBar::new(a.vocab_size.saturating_sub(256) as u64);
+                let style = ProgressStyle::with_template("{bar:25} {pos}/{len} merges ({elapsed})");
+                bar.set_style(style.unwrap_or_else(|_| ProgressStyle::default_bar()));
+                bar
+            });
+            let trained = tokenizer.train_with_progress(&text, a.vocab_size, |done, _| {
+                if let Some(bar) = &bar {
+                    bar.set_position(done as u64);
+                }
+            });
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            trained?;
             tokenizer.save(&a.output)?;
             let prefix = a.output.display();
             let merges = tokenizer.merges().len();
             writeln!(out, "{merges} merges: wrote {prefix}.model and {prefix}.vocab")
-                .map_err(Error::Output)
+                .map_err(output_error)
         }
         BpeCommand::Encode(a) => {
             let tokenizer = tokenizer(&a.tokenizer)?;
@@ -123,7 +141,7 @@ pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
             };
             let ids = tokenizer.encode(&text, &allowed)?;
             let line: Vec<String> = ids.iter().map(u32::to_string).collect();
-            writeln!(out, "{}", line.join(" ")).map_err(Error::Output)
+            writeln!(out, "{}", line.join(" ")).map_err(output_error)
         }
         BpeCommand::Decode(a) => {
             let tokenizer = tokenizer(&a.tokenizer)?;
@@ -135,7 +153,7 @@ pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
                     word.parse::<u32>().map_err(|_| not_ids(format!("{word:?} is not a token id")))
                 })
                 .collect::<Result<Vec<u32>>>()?;
-            out.write_all(&tokenizer.decode_bytes(&ids)?).map_err(Error::Output)
+            out.write_all(&tokenizer.decode_bytes(&ids)?).map_err(output_error)
         }
     }
 }
@@ -146,7 +164,7 @@ fn tokenizer(name: &str) -> Result<Tokenizer> {
         "cl100k_base" => Tokenizer::gpt4()?,
         "r50k_base" => Tokenizer::gpt2()?,
         path if !Path::new(path).exists() => {
-            return Err(Error::Param {
+            return Err(BpeError::Param {
                 name: "--tokenizer",
                 value: path.to_string(),
                 why: "no such file",
@@ -161,20 +179,31 @@ fn tokenizer(name: &str) -> Result<Tokenizer> {
 fn stdin_text() -> Result<String> {
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).map_err(stdin_error)?;
-    String::from_utf8(bytes).map_err(|e| Error::Text {
+    String::from_utf8(bytes).map_err(|e| BpeError::Text {
         path: PathBuf::from("standard input"),
         why: format!("it is not UTF-8 (byte {} is not)", e.utf8_error().valid_up_to()),
         hint: "encode UTF-8 text; convert it first, e.g. with iconv",
     })
 }
 
-fn stdin_error(cause: std::io::Error) -> Error {
+fn stdin_error(cause: std::io::Error) -> BpeError {
     let hint = "pipe the input in, or pass a file".to_string();
-    Error::Io { action: "read", path: PathBuf::from("standard input"), cause, hint }
+    BpeError::Io { action: "read", path: PathBuf::from("standard input"), cause, hint }
 }
 
-fn not_ids(why: String) -> Error {
-    Error::Param {
+/// Writing what the command prints failed (a closed pipe is not an error: see `is_closed_pipe`).
+fn output_error(cause: std::io::Error) -> BpeError {
+    let hint = "check that the disk is not full".to_string();
+    BpeError::Io { action: "write", path: PathBuf::from("standard output"), cause, hint }
+}
+
+/// The reader of the output went away (`makemore bpe encode ... | head`): end quietly.
+pub fn is_closed_pipe(e: &BpeError) -> bool {
+    matches!(e, BpeError::Io { cause, .. } if cause.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn not_ids(why: String) -> BpeError {
+    BpeError::Param {
         name: "standard input",
         value: "(ids)".to_string(),
         why: "it must hold token ids separated by spaces",

@@ -2,6 +2,9 @@
 //! of it. The command line asks and prints; the library decides and does the work (`Job`: a
 //! training as asked for; `Trainer::run`: makemore.py's loop; `Output`: the work dir).
 //!
+//! This is `makemore-torch`, the program with libtorch: the `makemore` a user types
+//! (src/cli/front.rs) runs `bpe` itself and becomes this program for everything else.
+//!
 //! ```text
 //! makemore -i data/names.txt -o out                 # makemore.py's way: a Transformer, until Ctrl-C
 //! makemore -i data/names.txt -o out --type mlp --max-steps 2000
@@ -49,12 +52,15 @@ fn main() -> ExitCode {
         None => train(&cli.train),
         Some(Command::Sample(args)) => sample(&args),
         Some(Command::Eval(args)) => eval(&args),
-        Some(Command::Bpe(args)) => bpe::run(&args.command, &mut std::io::stdout()).map(|()| false),
+        Some(Command::Bpe(args)) => {
+            bpe::run(&args.command, &mut std::io::stdout()).map(|()| false).map_err(Error::from)
+        }
     };
     match result {
         Ok(false) => ExitCode::SUCCESS,
         Ok(true) => ExitCode::from(130),
         Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Error::Bpe(e)) if bpe::is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             note(&format!("error: {e}"));
             ExitCode::FAILURE

@@ -3,12 +3,11 @@
 //! makemore.py's padded words); or text as one stream ([`read_text`], the GPT lecture's).
 
 mod examples;
-mod text;
 mod vocab;
 mod words;
 
 pub use examples::{block_size, context_rows, contexts, Dataset, Sequences};
-pub use text::read_text;
+pub use makemore_bpe::read_text; // tch-free, in crates/bpe/ (`makemore bpe` reads texts too)
 pub use vocab::{Vocab, BOUNDARY};
 pub(crate) use words::permutation;
 pub use words::{parse_words, read_words, Split};

@@ -7,6 +7,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use makemore_bpe::{AllowedSpecial, Tokenizer};
 
 use crate::error::{Error, Result};
 
@@ -30,7 +34,23 @@ pub struct Vocab {
     ascii: [i64; 128],
     /// A text's vocabulary (no boundary token), not a word list's.
     text: bool,
+    /// A text's tokens by byte-pair encoding ([`Vocab::from_tokenizer`]) instead of characters.
+    bpe: Option<Arc<Bpe>>,
 }
+
+/// A trained tokenizer and its `.model` text (what a model file keeps, and what tells two apart).
+struct Bpe {
+    tokenizer: Tokenizer,
+    model: String,
+}
+
+impl PartialEq for Bpe {
+    fn eq(&self, other: &Bpe) -> bool {
+        self.model == other.model
+    }
+}
+
+impl Eq for Bpe {}
 
 // A vocabulary is never empty: it holds `.` and at least one character.
 #[allow(clippy::len_without_is_empty)]
@@ -116,7 +136,46 @@ impl Vocab {
         for (&c, &i) in stoi.range(..'\u{80}') {
             ascii[c as usize] = i;
         }
-        Vocab { itos, stoi, ascii, text: false }
+        Vocab { itos, stoi, ascii, text: false, bpe: None }
+    }
+
+    /// A text's vocabulary of byte-pair tokens: `tokenizer`'s ordinary tokens (a model of the
+    /// text reads and writes their ids; special tokens are encoded as plain text).
+    ///
+    /// # Errors
+    /// [`Error::Bpe`] for a pretrained tokenizer (GPT-2's, GPT-4's: a model file could not keep
+    /// it).
+    pub fn from_tokenizer(tokenizer: Tokenizer) -> Result<Vocab> {
+        tokenizer.check_saveable()?;
+        let model = tokenizer.model_text();
+        let mut v = Vocab::from_sorted('\n', std::iter::empty());
+        v.text = true;
+        v.bpe = Some(Arc::new(Bpe { tokenizer, model }));
+        Ok(v)
+    }
+
+    /// [`Vocab::from_tokenizer`] of the tokenizer a `.model` text describes (as a model file
+    /// keeps it); `source` names the file in errors.
+    ///
+    /// # Errors
+    /// [`Error::Bpe`] when the text is not a `.model` file's.
+    pub fn from_tokenizer_model(model: &str, source: &Path) -> Result<Vocab> {
+        Vocab::from_tokenizer(Tokenizer::from_model_text(model, source)?)
+    }
+
+    /// The tokenizer of a vocabulary of byte-pair tokens, with its `.model` text.
+    pub fn tokenizer(&self) -> Option<(&Tokenizer, &str)> {
+        self.bpe.as_deref().map(|b| (&b.tokenizer, b.model.as_str()))
+    }
+
+    /// Where generating from a model of a text starts: index 0 (the lecture's
+    /// `torch.zeros((1, 1))`, its first character: the newline in Shakespeare), or for byte-pair
+    /// tokens the newline's.
+    pub fn start(&self) -> Vec<i64> {
+        match &self.bpe {
+            Some(_) => self.encode_text("\n").unwrap_or_default(),
+            None => vec![0],
+        }
     }
 
     /// True for a text's vocabulary ([`Vocab::from_text`]), false for a word list's.
@@ -129,6 +188,10 @@ impl Vocab {
     /// # Errors
     /// [`Error::UnknownChar`] for a character outside the vocabulary.
     pub fn encode_text(&self, s: &str) -> Result<Vec<i64>> {
+        if let Some(b) = &self.bpe {
+            let ids = b.tokenizer.encode(s, &AllowedSpecial::None)?;
+            return Ok(ids.into_iter().map(i64::from).collect());
+        }
         s.chars().map(|c| self.stoi(c)).collect()
     }
 
@@ -144,7 +207,10 @@ impl Vocab {
 
     /// Number of tokens, `.` included (27 for the names).
     pub fn len(&self) -> usize {
-        self.itos.len()
+        match &self.bpe {
+            Some(b) => b.tokenizer.vocab_size(),
+            None => self.itos.len(),
+        }
     }
 
     /// The index of a character: the lecture's `stoi[ch]`.
@@ -189,6 +255,19 @@ impl Vocab {
     /// # Errors
     /// [`Error::UnknownIndex`] for an index outside the vocabulary.
     pub fn decode(&self, ids: &[i64]) -> Result<String> {
+        if let Some(b) = &self.bpe {
+            let bad = |&i: &i64| Error::UnknownIndex { index: i, len: self.len() };
+            let ids: Vec<u32> = ids
+                .iter()
+                .map(|i| {
+                    u32::try_from(*i)
+                        .ok()
+                        .filter(|&u| (u as usize) < self.len())
+                        .ok_or_else(|| bad(i))
+                })
+                .collect::<Result<_>>()?;
+            return Ok(b.tokenizer.decode(&ids)?);
+        }
         ids.iter().map(|&i| self.itos(i)).collect()
     }
 
@@ -206,6 +285,9 @@ impl Vocab {
 impl fmt::Debug for Vocab {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let of = if self.text { "a text's " } else { "" };
+        if self.bpe.is_some() {
+            return write!(f, "Vocab(a text's {} byte-pair tokens)", self.len());
+        }
         write!(f, "Vocab({of}{} tokens: {:?})", self.len(), self.as_string())
     }
 }

@@ -58,6 +58,11 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
     if model.vocab().is_text() {
         tensors.insert("text".into(), Tensor::from_slice(&[1i64]));
     }
+    if let Some((_, text)) = model.vocab().tokenizer() {
+        // a model of byte-pair tokens keeps its tokenizer (minbpe's .model text): sampling and
+        // resuming decode with it, wherever the .model file went
+        tensors.insert("tokenizer".into(), Tensor::from_slice(text.as_bytes()));
+    }
     if cfg.dropout > 0.0 {
         tensors.insert("dropout".into(), Tensor::from_slice(&[cfg.dropout]));
     }
@@ -148,7 +153,8 @@ pub(crate) fn load_on(
         ))
     })?;
     let block_size = ints("block_size", 1)?[0];
-    let vocab = read_vocab(&tensors).map_err(|e| bad(format!("its vocabulary is invalid: {e}")))?;
+    let vocab =
+        read_vocab(&tensors, path).map_err(|e| bad(format!("its vocabulary is invalid: {e}")))?;
     let param = |name: &str| -> Result<Tensor> {
         tensors
             .get(name)
@@ -238,8 +244,13 @@ fn read(path: &Path) -> Result<BTreeMap<String, Tensor>> {
     Ok(list.into_iter().collect())
 }
 
-/// The vocabulary: code points, `.` first, each once.
-fn read_vocab(tensors: &BTreeMap<String, Tensor>) -> Result<Vocab> {
+/// The vocabulary: code points, `.` first, each once; or the tokenizer of byte-pair tokens.
+fn read_vocab(tensors: &BTreeMap<String, Tensor>, path: &Path) -> Result<Vocab> {
+    if let Some(t) = tensors.get("tokenizer") {
+        let text = Vec::<u8>::try_from(t).ok().and_then(|b| String::from_utf8(b).ok());
+        let text = text.ok_or_else(|| bad_file(path, "its tokenizer is not text".to_string()))?;
+        return Vocab::from_tokenizer_model(&text, path);
+    }
     let codes = tensors
         .get("vocab")
         .filter(|t| t.kind() == Kind::Int && t.dim() == 1)

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use tch::Device;
 
 use super::{fit_lecture, Checkpoint, Event, RunOptions, TextOptions, TrainOptions, Trainer};
+use crate::bpe::Tokenizer;
 use crate::data::{read_text, read_words, Vocab};
 use crate::error::{Error, Result};
 use crate::eval::{nll, text_nll};
@@ -24,6 +25,8 @@ pub struct Job {
     pub words: Option<PathBuf>,
     /// A text to learn from as one stream (the GPT lecture's way).
     pub text: Option<PathBuf>,
+    /// With `text`: a tokenizer's `.model` file, for a model of its byte-pair tokens.
+    pub tokenizer: Option<PathBuf>,
     /// The type (a Transformer for words, [`TextOptions`]'s for a text).
     pub kind: Option<ModelType>,
     /// Where the model goes, and the model `resume` continues.
@@ -67,6 +70,7 @@ impl Default for Job {
         Job {
             words: None,
             text: None,
+            tokenizer: None,
             kind: None,
             output: Output::dir("out"),
             resume: false,
@@ -240,15 +244,30 @@ impl Job {
             Some(file) => {
                 let text = read_text(file)?;
                 let eval_batches = self.eval_batches.unwrap_or(TextOptions::default().eval_batches);
+                let vocab = match &self.tokenizer {
+                    Some(path) => Vocab::from_tokenizer(Tokenizer::load(path)?)?,
+                    None => Vocab::from_text(&text)?,
+                };
                 let trainer = match self.resume {
                     true => {
                         let checkpoint = self.output.load(opts.device, expect)?;
+                        let kept = checkpoint.model.vocab().tokenizer().map(|(_, model)| model);
+                        if self.tokenizer.is_some() && vocab.tokenizer().map(|(_, m)| m) != kept {
+                            return Err(Error::param(
+                                "--tokenizer",
+                                self.tokenizer
+                                    .as_ref()
+                                    .map_or(String::new(), |p| p.display().to_string()),
+                                "the model was trained with another tokenizer (or none)",
+                                "resume without --tokenizer: the model keeps its own",
+                            ));
+                        }
                         Trainer::resume_text(checkpoint, &text, &opts, eval_batches)?
                     }
                     false => {
                         let block = self.block_size.unwrap_or(TextOptions::default().block_size);
                         let cfg = self.config(kind);
-                        Trainer::on_text(&text, kind, &cfg, &opts, block, eval_batches)?
+                        Trainer::on_text_with(&text, vocab, kind, &cfg, &opts, block, eval_batches)?
                     }
                 };
                 let every = self.eval_every.unwrap_or(RunOptions::default().eval_every);
@@ -371,7 +390,7 @@ pub fn samples(
 pub fn score(from: &Output, input: &Path) -> Result<f64> {
     let model = from.load(Device::Cpu, Expect::default())?.model;
     let loss = match model.vocab().is_text() {
-        true => read_text(input).map(|text| text_nll(&model, &text)),
+        true => read_text(input).map_err(Error::from).map(|text| text_nll(&model, &text)),
         false => read_words(input).map(|words| nll(&model, &words)),
     }?;
     loss.map_err(|e| Error::Scoring {

@@ -127,7 +127,9 @@ impl std::fmt::Display for Trainer {
             }
             Corpus::Text(s) => {
                 let (train, val) = (s.train.numel(), s.val.numel());
-                write!(f, "{} characters of text ({train} train, {val} val), ", train + val)?;
+                let unit =
+                    if model.vocab().tokenizer().is_some() { "tokens" } else { "characters" };
+                write!(f, "{} {unit} of text ({train} train, {val} val), ", train + val)?;
             }
         }
         write!(f, "{}; ", run::describe(model))?;

@@ -158,7 +158,41 @@ impl Trainer {
         block_size: usize,
         eval_batches: usize,
     ) -> Result<Trainer> {
+        Trainer::on_text_with(
+            text,
+            Vocab::from_text(text)?,
+            kind,
+            cfg,
+            opts,
+            block_size,
+            eval_batches,
+        )
+    }
+
+    /// [`Trainer::on_text`] with a vocabulary of its own: [`Vocab::from_tokenizer`]'s byte-pair
+    /// tokens (the model reads and writes token ids), or a text's characters.
+    ///
+    /// # Errors
+    /// As [`Trainer::on_text`]; [`Error::Param`] for a vocabulary of words.
+    pub fn on_text_with(
+        text: &str,
+        vocab: Vocab,
+        kind: ModelType,
+        cfg: &ModelConfig,
+        opts: &TrainOptions,
+        block_size: usize,
+        eval_batches: usize,
+    ) -> Result<Trainer> {
         opts.check()?;
+        if !vocab.is_text() {
+            let hint = "use Vocab::from_text or Vocab::from_tokenizer";
+            return Err(Error::param(
+                "vocabulary",
+                "a word list's",
+                "a text has no boundary token",
+                hint,
+            ));
+        }
         text_kind(kind)?;
         if eval_batches == 0 {
             let hint = "use 200, the lecture's eval_iters";
@@ -169,7 +203,6 @@ impl Trainer {
                 hint,
             ));
         }
-        let vocab = Vocab::from_text(text)?;
         let stream =
             Stream::new(text, &vocab, block_size, opts.batch_size, eval_batches, opts.seed)?;
         let (model, batch_seed) = with_torch_seed(opts.seed, || -> Result<_> {

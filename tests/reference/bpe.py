@@ -7,26 +7,12 @@ Writes tests/reference/bpe.json. Needs: minbpe (MINBPE_DIR, default
 which it takes from the tiktoken-rs crate in ~/.cargo/registry (no download).
 Long outputs are stored as (length, FNV-1a 64 hash) pairs; see fnv_ids / fnv_chunks.
 """
-import glob, hashlib, json, os, random, shutil, sys, tempfile, time
+import json, os, random, shutil, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-MINBPE = os.environ.get("MINBPE_DIR", os.path.join(ROOT, "..", "shared", "reference", "minbpe"))
-sys.path.insert(0, MINBPE)
-
-
-def tiktoken_offline():
-    """Point tiktoken at the rank files tiktoken-rs ships, named as tiktoken caches them."""
-    cache = os.path.join(ROOT, "target", "tiktoken_cache")
-    os.makedirs(cache, exist_ok=True)
-    assets = sorted(glob.glob(os.path.expanduser("~/.cargo/registry/src/*/tiktoken-rs-*/assets")))[-1]
-    for name in ["cl100k_base", "r50k_base"]:
-        url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
-        dst = os.path.join(cache, hashlib.sha1(url.encode()).hexdigest())
-        if not os.path.exists(dst):
-            shutil.copy(os.path.join(assets, f"{name}.tiktoken"), dst)
-    os.environ["TIKTOKEN_CACHE_DIR"] = cache
-
+sys.path.insert(0, HERE)
+from offline import MINBPE, tiktoken_offline  # noqa: E402  (and minbpe on sys.path)
 
 tiktoken_offline()
 import regex  # noqa: E402

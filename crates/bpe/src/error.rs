@@ -98,15 +98,42 @@ pub enum BpeError {
         hint: String,
     },
 
-    /// Reading or writing a file failed.
-    #[error("{action} {path}: {source} (hint: check the path exists and is writable/readable)")]
+    /// Reading or writing a file failed. (The OS error is shown in the message and not
+    /// returned again by `source()`, so a chain of errors prints it once.)
+    #[error("cannot {action} {}: {cause} (hint: {hint})", .path.display())]
     Io {
-        /// "reading" / "writing" / "renaming"
+        /// "read" / "write" / "rename a temp file onto"
         action: &'static str,
         /// the file
         path: PathBuf,
         /// the OS error
-        source: std::io::Error,
+        cause: std::io::Error,
+        /// what to do
+        hint: String,
+    },
+
+    /// A text to work on that is not one: empty, binary, not UTF-8.
+    #[error("{}: {why} (hint: {hint})", .path.display())]
+    Text {
+        /// the file (or "standard input")
+        path: PathBuf,
+        /// what is wrong with it
+        why: String,
+        /// what to do
+        hint: &'static str,
+    },
+
+    /// A command-line value that is not usable (`makemore bpe`).
+    #[error("{name} = {value} is invalid: {why} (hint: {hint})")]
+    Param {
+        /// the flag or input
+        name: &'static str,
+        /// what was given
+        value: String,
+        /// why it does not do
+        why: &'static str,
+        /// what to do
+        hint: String,
     },
 
     /// A pretrained tokenizer (GPT-4 / GPT-2) cannot be trained or saved as minbpe's `.model`.

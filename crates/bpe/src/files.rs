@@ -1,24 +1,63 @@
-//! Text as one stream of characters, the GPT lecture's data (`part6_gpt/`, `makemore --text`):
-//! [`read_text`] reads a file whole, with an error for one that is empty or not text.
+//! Files: a text read whole, with an error for one that is not text, and the checks and hints
+//! every reader and writer of `makemore` shares (its other files are the `makemore` crate's).
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{BpeError, Result};
+
+/// What to do when `path` cannot be read, by the kind of error: `missing` when it does not
+/// exist; `what` names what the path should be.
+pub fn read_hint(path: &Path, cause: &std::io::Error, what: &str, missing: &str) -> String {
+    match cause.kind() {
+        std::io::ErrorKind::NotFound => missing.to_string(),
+        std::io::ErrorKind::PermissionDenied => {
+            "check the file's permissions (`ls -l`), or copy it somewhere readable".to_string()
+        }
+        _ if path.is_dir() => format!("that is a directory: pass the path of {what} inside it"),
+        _ => format!("pass the path of {what}"),
+    }
+}
+
+pub(crate) fn read_error(
+    path: &Path,
+    cause: std::io::Error,
+    what: &str,
+    missing: &str,
+) -> BpeError {
+    let hint = read_hint(path, &cause, what, missing);
+    BpeError::Io { action: "read", path: path.to_path_buf(), cause, hint }
+}
+
+/// Fails, before any work, when the folder that `path` would be written into does not exist.
+///
+/// # Errors
+/// [`BpeError::Io`] naming the path and the missing folder.
+pub fn check_folder(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(BpeError::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            cause: std::io::ErrorKind::NotFound.into(),
+            hint: format!("the folder {} does not exist: create it first", dir.display()),
+        }),
+        _ => Ok(()),
+    }
+}
 
 /// The whole of a UTF-8 text file (a byte order mark dropped), as the lecture's
 /// `open('input.txt', 'r', encoding='utf-8').read()`.
 ///
 /// # Errors
-/// [`Error::Io`] when it cannot be read; [`Error::Text`] when it is empty, holds NUL bytes (a
+/// [`BpeError::Io`] when it cannot be read; [`BpeError::Text`] when it is empty, holds NUL bytes (a
 /// binary file) or is not UTF-8 (with the line where that starts).
 pub fn read_text(path: impl AsRef<Path>) -> Result<String> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| {
         let missing =
             "check the path; for the lecture's text run `make data`, which fetches data/tinyshakespeare.txt";
-        crate::io::read_error(path, source, "a text file", missing)
+        read_error(path, source, "a text file", missing)
     })?;
-    let bad = |why: String, hint| Error::Text { path: path.to_path_buf(), why, hint };
+    let bad = |why: String, hint| BpeError::Text { path: path.to_path_buf(), why, hint };
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         let why = format!("it holds a NUL byte on line {line}: it is binary, not text");

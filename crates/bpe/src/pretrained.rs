@@ -7,10 +7,10 @@
 //! encoding applies before merging. The rank files are the ones the `tiktoken-rs` crate ships;
 //! nothing is downloaded.
 
-use super::error::{BpeError, Result};
-use super::pattern::Pattern;
-use super::stats::Pair;
-use super::tokenizer::Tokenizer;
+use crate::error::{BpeError, Result};
+use crate::pattern::Pattern;
+use crate::stats::Pair;
+use crate::tokenizer::Tokenizer;
 use rustc_hash::FxHashMap;
 
 /// GPT-4's special tokens, as tiktoken's `cl100k_base` and minbpe's `GPT4_SPECIAL_TOKENS`.

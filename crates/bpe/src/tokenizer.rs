@@ -1,12 +1,12 @@
 //! The [`Tokenizer`]: minbpe's `BasicTokenizer`, `RegexTokenizer` and `GPT4Tokenizer` in one
 //! type, told apart by its split pattern (none for Basic) and, for pretrained ones, a byte shuffle.
 
-use super::encode::{encode_chunk, Ranks};
-use super::error::{BpeError, Result};
-use super::pattern::Pattern;
-use super::split::Splitter;
-use super::stats::Pair;
-use super::train::{train_chunks, ChunkCounts};
+use crate::encode::{encode_chunk, Ranks};
+use crate::error::{BpeError, Result};
+use crate::pattern::Pattern;
+use crate::split::Splitter;
+use crate::stats::Pair;
+use crate::train::{train_chunks, ChunkCounts};
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
@@ -95,11 +95,22 @@ impl Tokenizer {
     /// Learn `vocab_size - 256` merges from `text`, replacing any merges there were.
     ///
     /// The merges and vocab are exactly minbpe's `train(text, vocab_size)` (see
-    /// [`train`](super::train) for why, ties included). Special tokens play no part: they are
+    /// [`train`](crate::train) for why, ties included). Special tokens play no part: they are
     /// trained on as ordinary text, as in minbpe. Errors: `vocab_size` under 256; the text
     /// running out of pairs first ([`BpeError::NoPairsLeft`]; minbpe raises `ValueError`);
     /// a registered special token whose id the new vocab would take; a pretrained tokenizer.
     pub fn train(&mut self, text: &str, vocab_size: usize) -> Result<()> {
+        self.train_with_progress(text, vocab_size, |_, _| {})
+    }
+
+    /// [`Tokenizer::train`], calling `progress(merges_done, merges_to_do)` after each merge
+    /// (a progress bar for long trainings).
+    pub fn train_with_progress(
+        &mut self,
+        text: &str,
+        vocab_size: usize,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<()> {
         if let Some(name) = self.pretrained {
             return Err(BpeError::Pretrained(name));
         }
@@ -120,7 +131,10 @@ impl Tokenizer {
             return Err(BpeError::TextTooLarge(text.len()));
         }
         let counts = self.count_chunks(text)?;
-        let pairs = train_chunks(&counts.chunks, &counts.counts, vocab_size - 256)?;
+        let num_merges = vocab_size - 256;
+        let pairs = train_chunks(&counts.chunks, &counts.counts, num_merges, &mut |k| {
+            progress(k, num_merges)
+        })?;
         self.set_merges(&pairs);
         Ok(())
     }
@@ -135,7 +149,7 @@ impl Tokenizer {
         };
         let cut = match self.splitter {
             Splitter::Gpt2 | Splitter::Gpt4 if text.len() > 1 << 20 => {
-                super::split::safe_cut(text, text.len() / 2)
+                crate::split::safe_cut(text, text.len() / 2)
             }
             _ => None,
         };

@@ -1,21 +1,24 @@
 //! Byte-pair encoding, after Karpathy's minbpe: train a tokenizer on text, encode text to ids,
 //! decode ids to text, save and load minbpe's `.model` files, and the GPT-2 / GPT-4 tokenizers.
+//! And reading a text file ([`read_text`]). The crate does not link libtorch: the `makemore`
+//! crate re-exports it as `makemore::bpe`, and `makemore bpe` runs on it alone.
 //!
 //! Results are minbpe's and tiktoken's exactly (merges, ids, files); the work is done the fast
 //! way (see [`train`] and [`encode`]).
 //!
 //! ```
-//! use makemore::bpe::{Pattern, Tokenizer, AllowedSpecial};
+//! use makemore_bpe::{Pattern, Tokenizer, AllowedSpecial};
 //! let mut tok = Tokenizer::new(None)?; // minbpe's BasicTokenizer
 //! tok.train("aaabdaaabac", 256 + 3)?;
 //! assert_eq!(tok.encode("aaabdaaabac", &AllowedSpecial::NoneRaise)?, [258, 100, 258, 97, 99]);
 //! assert_eq!(tok.decode(&[258, 100, 258, 97, 99])?, "aaabdaaabac");
-//! # Ok::<(), makemore::bpe::BpeError>(())
+//! # Ok::<(), makemore_bpe::BpeError>(())
 //! ```
 
 mod classes;
 pub mod encode;
 mod error;
+pub mod files;
 mod io;
 mod pattern;
 mod pretrained;
@@ -26,6 +29,7 @@ pub mod train;
 
 pub use classes::unicode_class_ranges;
 pub use error::{BpeError, Result};
+pub use files::read_text;
 pub use io::render_token;
 pub use pattern::{Pattern, GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN};
 pub use pretrained::{recover_merges, GPT2_SPECIAL_TOKENS, GPT4_SPECIAL_TOKENS};

@@ -7,9 +7,9 @@
 //! Tests check it against fancy-regex on random strings and against Python's `regex.findall`
 //! on whole files. Any other pattern runs on fancy-regex.
 
-use super::classes::{class_of, Class};
-use super::error::{BpeError, Result};
-use super::pattern::Pattern;
+use crate::classes::{class_of, Class};
+use crate::error::{BpeError, Result};
+use crate::pattern::Pattern;
 
 /// A compiled split pattern.
 #[derive(Debug, Clone)]

@@ -19,8 +19,8 @@
 //! reaches the top of the queue. Occurrences of the merged pair are replaced in increasing
 //! position order, which is minbpe's left-to-right `merge` (`aaa` -> `Xa`).
 
-use super::error::{BpeError, Result};
-use super::stats::Pair;
+use crate::error::{BpeError, Result};
+use crate::stats::Pair;
 use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -245,11 +245,12 @@ impl Trainer {
 /// and how often each occurs. Merge `k` makes token `256 + k`.
 ///
 /// Errors with [`BpeError::NoPairsLeft`] when the chunks run out of pairs first (minbpe raises
-/// `ValueError` from `max()` of an empty dict there).
+/// `ValueError` from `max()` of an empty dict there). `progress(k)` is told each merge done.
 pub(crate) fn train_chunks(
     chunks: &[&[u8]],
     counts: &[u32],
     num_merges: usize,
+    progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Pair>> {
     let mut t = Trainer::new(chunks, counts)?;
     let mut merges = Vec::with_capacity(num_merges);
@@ -263,6 +264,7 @@ pub(crate) fn train_chunks(
         };
         merges.push(t.pairs[id as usize].pair);
         t.merge(id, 256 + k as u32);
+        progress(k + 1);
     }
     Ok(merges)
 }

@@ -4,10 +4,10 @@
 //! `.model` is: `minbpe v1`, the pattern (empty for no split), the number of special tokens,
 //! one `token id` line each, then one `left right` line per merge (merge `k` makes `256 + k`).
 
-use super::classes::is_control;
-use super::error::{BpeError, Result};
-use super::pattern::Pattern;
-use super::tokenizer::Tokenizer;
+use crate::classes::is_control;
+use crate::error::{BpeError, Result};
+use crate::pattern::Pattern;
+use crate::tokenizer::Tokenizer;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,13 @@ fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    let io = |action, source| BpeError::Io { action, path: path.to_path_buf(), source };
-    std::fs::write(&tmp, contents).map_err(|e| io("writing", e))?;
+    let hint = "check that the folder exists and is writable, and that the disk is not full";
+    let io =
+        |action, cause| BpeError::Io { action, path: path.to_path_buf(), cause, hint: hint.into() };
+    std::fs::write(&tmp, contents).map_err(|e| io("write", e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        io("renaming a temp file onto", e)
+        io("rename a temp file onto", e)
     })
 }
 
@@ -44,9 +46,7 @@ impl Tokenizer {
     /// `.vocab` lists the ordinary tokens only, as minbpe's does after `train` (after `load`
     /// minbpe's vocab also holds the special tokens). Pretrained tokenizers cannot be saved.
     pub fn save(&self, prefix: impl AsRef<Path>) -> Result<()> {
-        if let Some(name) = self.pretrained {
-            return Err(BpeError::Pretrained(name));
-        }
+        self.check_saveable()?;
         let prefix = prefix.as_ref().as_os_str();
         let with_ext = |ext: &str| {
             let mut p = prefix.to_owned();
@@ -55,6 +55,15 @@ impl Tokenizer {
         };
         write_atomic(&with_ext(".model"), &self.model_text())?;
         write_atomic(&with_ext(".vocab"), &self.vocab_text())
+    }
+
+    /// Fails for a pretrained tokenizer (GPT-4's, GPT-2's): minbpe's `.model` cannot hold it
+    /// (its byte shuffle), so it cannot be saved, or kept in a model file.
+    pub fn check_saveable(&self) -> Result<()> {
+        match self.pretrained {
+            Some(name) => Err(BpeError::Pretrained(name)),
+            None => Ok(()),
+        }
     }
 
     /// The contents of the `.model` file.
@@ -91,6 +100,17 @@ impl Tokenizer {
         s
     }
 
+    /// A tokenizer from the text of a `.model` file ([`Tokenizer::model_text`]), e.g. one kept
+    /// inside another file; `source` names where it came from in errors.
+    pub fn from_model_text(text: &str, source: impl AsRef<Path>) -> Result<Tokenizer> {
+        parse_model(text).map_err(|(line, problem, hint)| BpeError::BadModelFile {
+            path: source.as_ref().to_path_buf(),
+            line,
+            problem,
+            hint: hint.to_string(),
+        })
+    }
+
     /// Load a `.model` file written by minbpe's `save` (or ours).
     ///
     /// Unlike minbpe's `RegexTokenizer.load`, which keeps its compiled default pattern, the
@@ -112,10 +132,9 @@ impl Tokenizer {
                 "load the .model file that save() wrote; the .vocab file is for reading only",
             ));
         }
-        let bytes = std::fs::read(path).map_err(|source| BpeError::Io {
-            action: "reading",
-            path: path.to_path_buf(),
-            source,
+        let bytes = std::fs::read(path).map_err(|cause| {
+            let missing = "check the path: it is the PREFIX.model that save() (`makemore bpe train -o PREFIX`) wrote";
+            crate::files::read_error(path, cause, "the .model file", missing)
         })?;
         let text = String::from_utf8(bytes)
             .map_err(|e| bad(0, format!("not UTF-8 ({e})"), "a .model file is UTF-8 text"))?;

@@ -9,7 +9,7 @@ pub const GPT2_SPLIT_PATTERN: &str =
 /// with more possessive quantifiers; both split every text the same way).
 pub const GPT4_SPLIT_PATTERN: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+";
 
-/// How a [`Tokenizer`](super::Tokenizer) splits text into chunks before BPE.
+/// How a [`Tokenizer`](crate::Tokenizer) splits text into chunks before BPE.
 ///
 /// Merges never cross a chunk boundary, so e.g. `dog.` and `dog!` share the token `dog`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,6 @@
 //! minbpe's two helpers, `get_stats` and `merge`, as plain functions on a list of ids.
 //!
-//! They are what the lecture builds BPE from; the fast trainer ([`train`](super::train)) and
+//! They are what the lecture builds BPE from; the fast trainer ([`train`](crate::train)) and
 //! encoder do the same work incrementally.
 
 /// A pair of adjacent token ids.
