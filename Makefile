@@ -31,7 +31,8 @@ target/micrograd_reference.json: tests/reference/micrograd.py requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/micrograd.py $@
 # the tokenizer lecture (part 7): its BPE loops, minbpe and tiktoken on taylorswift.txt (~40 s)
-target/tokenizer_reference.json: tests/reference/tokenizer.py tests/reference/offline.py data/taylorswift.txt requirements.txt
+MINBPE := $(patsubst %.sha256,%,$(wildcard data/minbpe/*/*.py.sha256))
+target/tokenizer_reference.json: tests/reference/tokenizer.py tests/reference/offline.py data/taylorswift.txt $(MINBPE) requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/tokenizer.py data/taylorswift.txt $@
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt
@@ -83,6 +84,8 @@ data/tinyshakespeare.txt: data/tinyshakespeare.txt.sha256
 	@bash data/fetch.sh tinyshakespeare.txt
 data/taylorswift.txt: data/taylorswift.txt.sha256
 	@bash data/fetch.sh taylorswift.txt
+data/minbpe/%: data/minbpe/%.sha256
+	@bash data/fetch.sh minbpe/$*
 
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target
@@ -140,7 +143,7 @@ bench: setup reference
 
 ## bench-bpe: BPE training and GPT-4 encoding, whole processes, against rustbpe, HF tokenizers,
 ##   minbpe and tiktoken (installs requirements-bench.txt into .venv first)
-bench-bpe: setup data/tinyshakespeare.txt
+bench-bpe: setup data/tinyshakespeare.txt $(MINBPE)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.txt
 	cargo build --release --quiet --bin makemore
 	$(PY) scripts/bench_bpe.py target/release/makemore $(or $(REPS),3)

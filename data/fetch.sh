@@ -7,6 +7,8 @@
 #                                            and `make bench` run beside the crate
 #   bash data/fetch.sh taylorswift.txt       minbpe's test text (github.com/karpathy/minbpe, MIT, at
 #                                            1acefe8: tests/taylorswift.txt), for the bpe tests
+#   bash data/fetch.sh minbpe                minbpe's code at 1acefe8 (minbpe/*.py, tests/test_tokenizer.py)
+#                                            into data/minbpe/, the tokenizer lecture's reference
 # `make data` fetches the first two. Sources, in order: $MAKEMORE_NAMES ($MAKEMORE_TEXT,
 # $MAKEMORE_PY, $MAKEMORE_TAYLOR), ../shared/ (names.txt, tinyshakespeare.txt, reference/makemore.py,
 # reference/minbpe/tests/taylorswift.txt), the same
@@ -14,19 +16,27 @@
 # Hashing is scripts/sha256.py (python3), not sha256sum: macOS has no GNU coreutils.
 set -euo pipefail
 cd "$(dirname "$0")"
+self="$(pwd)/$(basename "$0")"
 file="${1:-names.txt}"
+if [ "$file" = minbpe ]; then
+  for f in __init__.py base.py basic.py regex.py gpt4.py; do bash "$self" "minbpe/minbpe/$f"; done
+  exec bash "$self" minbpe/tests/test_tokenizer.py
+fi
 case "$file" in
+  minbpe/*) var=MAKEMORE_MINBPE_FILE; shared="reference/$file" ;;
   names.txt) var=MAKEMORE_NAMES; shared=names.txt ;;
   tinyshakespeare.txt) var=MAKEMORE_TEXT; shared=tinyshakespeare.txt ;;
   makemore.py) var=MAKEMORE_PY; shared=reference/makemore.py ;;
   taylorswift.txt) var=MAKEMORE_TAYLOR; shared=reference/minbpe/tests/taylorswift.txt ;;
-  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt, makemore.py or taylorswift.txt, not $file" >&2; exit 2 ;;
+  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt, makemore.py, taylorswift.txt or minbpe, not $file" >&2; exit 2 ;;
 esac
 URL="https://raw.githubusercontent.com/karpathy/makemore/master/$file"
 if [ "$file" = tinyshakespeare.txt ]; then
   URL="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 elif [ "$file" = taylorswift.txt ]; then
   URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/tests/taylorswift.txt"
+elif [ "${file%%/*}" = minbpe ]; then
+  URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/${file#minbpe/}"
 fi
 want=$(cut -d' ' -f1 "$file.sha256")
 SHA256="$(pwd)/../scripts/sha256.py"

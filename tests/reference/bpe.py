@@ -2,8 +2,8 @@
 
 Run (about 4 minutes: minbpe is slow):
     .venv/bin/python tests/reference/bpe.py
-Writes tests/reference/bpe.json. Needs: minbpe (MINBPE_DIR, default
-../shared/reference/minbpe), `pip install regex tiktoken`, and the tiktoken rank files,
+Writes tests/reference/bpe.json. Needs: minbpe (MINBPE_DIR, default data/minbpe, which
+`bash data/fetch.sh minbpe` fills), regex and tiktoken (requirements.txt), and the tiktoken rank files,
 which it takes from the tiktoken-rs crate in ~/.cargo/registry (no download).
 Long outputs are stored as (length, FNV-1a 64 hash) pairs; see fnv_ids / fnv_chunks.
 """

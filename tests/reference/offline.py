@@ -1,6 +1,7 @@
 """minbpe and tiktoken, offline: the reference scripts' common start (bpe.py, tokenizer.py).
 
-minbpe is not a pip package: it is imported from MINBPE_DIR (default ../shared/reference/minbpe).
+minbpe is not a pip package: it is imported from MINBPE_DIR (default data/minbpe, which
+`bash data/fetch.sh minbpe` fills: minbpe's code at 1acefe8, sha256-checked).
 tiktoken downloads its rank files on first use; tiktoken_offline() points it at the files the
 tiktoken-rs crate ships (in cargo's registry), named as tiktoken caches them.
 """
@@ -11,7 +12,7 @@ import shutil
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MINBPE = os.environ.get("MINBPE_DIR", os.path.join(ROOT, "..", "shared", "reference", "minbpe"))
+MINBPE = os.environ.get("MINBPE_DIR", os.path.join(ROOT, "data", "minbpe"))
 sys.path.insert(0, MINBPE)
 
 
