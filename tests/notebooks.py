@@ -589,7 +589,7 @@ def gpt_checks(name, nb, text, _ref):
         row_mean = f"{ln['row_mean']:.4e}".replace('e-0', 'e-')  # Rust's {:.4e}: -9.5367e-9
         expect_strings(e, text, [f'a row: mean {row_mean}, std'], full, "the row's mean as the lecture shows it")
         expect_strings(e, text, [f"training: {r['dropout']}"], full, 'dropout on ones')
-        runs = r['stages'] + [r['final']]
+        runs = r['stages'] + [r['final'], r['final_fix']]  # the lecture's final code, then the later fix
         expect_strings(e, text, [f"{x['params']} parameters" for x in runs], full, 'parameter counts')
         steps = r['steps']
         if short.steps_of(nb) != steps:

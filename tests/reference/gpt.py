@@ -21,8 +21,10 @@ each model; 42 for the 3x3 example), all draws from torch's global generator:
      final cell (batch 16, block 32, n_embd 64, 4 heads, 4 layers, dropout 0, lr 1e-3, 5,000
      steps, losses every 100 steps over 200 batches) and 2,000 characters from it;
   5. gpt.py's model's parameter count (batch 64, block 256, n_embd 384, 6 heads, 6 layers).
-Attention is scaled by head_size**-0.5 (gpt.py's `k.shape[-1]**-0.5`; the video's notebook
-multiplies by C**-0.5, n_embd, a slip the video's scaled-attention note is about).
+Attention is scaled by head_size**-0.5 (gpt.py's `k.shape[-1]**-0.5`) in the pieces; the final
+model is the lecture's final code, which multiplies by C**-0.5 (n_embd), a slip the video's
+scaled-attention note is about, fixed later in gpt.py: that fix is trained after it, the same
+model with head_size**-0.5, for FIX_STEPS steps.
 
 `--steps N` trains chapter 4's models N steps instead of 5,000 (the bigram's 10,000 stay): what
 `make test` runs against the notebooks run with the same N. The full run's values are committed
@@ -39,13 +41,15 @@ from torch.nn import functional as F
 # ---- the model of chapter 4, each stage a switch -----------------------------------------------
 
 STAGES = ['one head', 'multi-head', 'feed-forward', 'residual', 'layernorm']
+FIX_STEPS = 500  # the later fix of the final model's attention scale, trained this long (or --steps)
 
 
 class Head(nn.Module):
     """one head of self-attention"""
 
-    def __init__(self, n_embd, head_size, block_size, dropout):
+    def __init__(self, n_embd, head_size, block_size, dropout, scale_by_c=False):
         super().__init__()
+        self.scale_by_c = scale_by_c  # the lecture's final code: C**-0.5 (n_embd); else head_size**-0.5
         self.key = nn.Linear(n_embd, head_size, bias=False)
         self.query = nn.Linear(n_embd, head_size, bias=False)
         self.value = nn.Linear(n_embd, head_size, bias=False)
@@ -56,7 +60,8 @@ class Head(nn.Module):
         B, T, C = x.shape
         k = self.key(x)  # (B,T,hs)
         q = self.query(x)  # (B,T,hs)
-        wei = q @ k.transpose(-2, -1) * k.shape[-1]**-0.5  # (B,T,hs) @ (B,hs,T) -> (B,T,T)
+        scale = C**-0.5 if self.scale_by_c else k.shape[-1]**-0.5
+        wei = q @ k.transpose(-2, -1) * scale  # (B,T,hs) @ (B,hs,T) -> (B,T,T)
         wei = wei.masked_fill(self.tril[:T, :T] == 0, float('-inf'))
         wei = F.softmax(wei, dim=-1)
         wei = self.dropout(wei)
@@ -67,9 +72,9 @@ class Head(nn.Module):
 class MultiHeadAttention(nn.Module):
     """heads side by side, then (with residual connections) a projection back"""
 
-    def __init__(self, n_embd, num_heads, head_size, block_size, dropout, proj):
+    def __init__(self, n_embd, num_heads, head_size, block_size, dropout, proj, scale_by_c=False):
         super().__init__()
-        self.heads = nn.ModuleList([Head(n_embd, head_size, block_size, dropout) for _ in range(num_heads)])
+        self.heads = nn.ModuleList([Head(n_embd, head_size, block_size, dropout, scale_by_c) for _ in range(num_heads)])
         self.proj = nn.Linear(head_size * num_heads, n_embd) if proj else None
         self.dropout = nn.Dropout(dropout)
 
@@ -96,10 +101,10 @@ class FeedForward(nn.Module):
 class Block(nn.Module):
     """communication (attention) then computation (feed-forward), each added back to x"""
 
-    def __init__(self, n_embd, n_head, block_size, dropout, layer_norm):
+    def __init__(self, n_embd, n_head, block_size, dropout, layer_norm, scale_by_c=False):
         super().__init__()
         head_size = n_embd // n_head
-        self.sa = MultiHeadAttention(n_embd, n_head, head_size, block_size, dropout, proj=True)
+        self.sa = MultiHeadAttention(n_embd, n_head, head_size, block_size, dropout, proj=True, scale_by_c=scale_by_c)
         self.ffwd = FeedForward(n_embd, dropout, proj=True)
         self.ln1 = nn.LayerNorm(n_embd) if layer_norm else nn.Identity()
         self.ln2 = nn.LayerNorm(n_embd) if layer_norm else nn.Identity()
@@ -112,7 +117,7 @@ class Block(nn.Module):
 
 class GPTLanguageModel(nn.Module):
 
-    def __init__(self, stage, vocab_size, n_embd, n_head, n_layer, block_size, dropout):
+    def __init__(self, stage, vocab_size, n_embd, n_head, n_layer, block_size, dropout, scale_by_c=False):
         super().__init__()
         self.block_size = block_size
         self.token_embedding_table = nn.Embedding(vocab_size, n_embd)
@@ -125,7 +130,7 @@ class GPTLanguageModel(nn.Module):
                 body.append(FeedForward(n_embd, dropout, proj=False))
         else:
             layer_norm = stage == 'layernorm'
-            body = [Block(n_embd, n_head, block_size, dropout, layer_norm) for _ in range(n_layer)]
+            body = [Block(n_embd, n_head, block_size, dropout, layer_norm, scale_by_c) for _ in range(n_layer)]
             if layer_norm:
                 body.append(nn.LayerNorm(n_embd))  # ln_f
         self.blocks = nn.Sequential(*body)
@@ -304,11 +309,12 @@ def main():
     out['dropout'] = rows(F.dropout(torch.ones(2, 8), 0.2, training=True))
 
     # ---- 4. the Transformer, piece by piece ----
-    def train(stage, batch, block, n_embd, n_head, n_layer, dropout, lr, max_iters, eval_interval, eval_iters):
+    def train(stage, batch, block, n_embd, n_head, n_layer, dropout, lr, max_iters, eval_interval, eval_iters,
+              scale_by_c=False):
         nonlocal batch_size, block_size
         batch_size, block_size = batch, block
         torch.manual_seed(1337)
-        model = GPTLanguageModel(stage, vocab_size, n_embd, n_head, n_layer, block, dropout)
+        model = GPTLanguageModel(stage, vocab_size, n_embd, n_head, n_layer, block, dropout, scale_by_c)
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
 
         @torch.no_grad()
@@ -342,9 +348,12 @@ def main():
     for stage in STAGES:
         _, r = train(stage, 32, 8, 32, 4, 3, 0.0, 1e-3, args.steps, 500, 200)
         out['stages'].append(r)
-    model, r = train('layernorm', 16, 32, 64, 4, 4, 0.0, 1e-3, args.steps, 100, 200)
+    # the lecture's final code, which scales attention by C**-0.5 (n_embd)
+    model, r = train('layernorm', 16, 32, 64, 4, 4, 0.0, 1e-3, args.steps, 100, 200, scale_by_c=True)
     r['generated'] = decode(model.generate(torch.zeros((1, 1), dtype=torch.long), 2000)[0].tolist())
     out['final'] = r
+    # the later fix (ng-video-lecture's gpt.py): head_size**-0.5, the same model otherwise, a short run
+    _, out['final_fix'] = train('layernorm', 16, 32, 64, 4, 4, 0.0, 1e-3, min(FIX_STEPS, args.steps), 100, 200)
 
     # ---- 5. gpt.py's scale-up ----
     big = GPTLanguageModel('layernorm', vocab_size, 384, 6, 6, 256, 0.2)
