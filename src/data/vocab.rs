@@ -276,6 +276,16 @@ impl Vocab {
         self.itos.iter().collect()
     }
 
+    /// What the vocabulary is, in a few words: `27 characters (.abc...z)`, a text's with its
+    /// characters quoted, or `512 byte-pair tokens`.
+    pub fn summary(&self) -> String {
+        match (&self.bpe, self.text) {
+            (Some(_), _) => format!("{} byte-pair tokens", self.len()),
+            (None, true) => format!("{} characters ({:?})", self.len(), self.as_string()),
+            (None, false) => format!("{} characters ({})", self.len(), self.as_string()),
+        }
+    }
+
     /// The characters in index order.
     pub fn chars(&self) -> &[char] {
         &self.itos

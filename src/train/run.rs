@@ -294,14 +294,7 @@ pub fn split_of(words: &[String], seed: Option<i64>) -> Result<Split> {
 /// The model's block size and vocabulary in one line, for headers: `27 characters
 /// (.abcdefghijklmnopqrstuvwxyz), block size 16`.
 pub fn describe(model: &dyn LanguageModel) -> String {
-    let (vocab, block) = (model.vocab(), model.block_size());
-    if vocab.tokenizer().is_some() {
-        return format!("{} byte-pair tokens, block size {block}", vocab.len());
-    }
-    match vocab.is_text() {
-        true => format!("{} characters ({:?}), block size {block}", vocab.len(), vocab.as_string()),
-        false => format!("{} characters ({}), block size {block}", vocab.len(), vocab.as_string()),
-    }
+    format!("{}, block size {}", model.vocab().summary(), model.block_size())
 }
 
 #[cfg(test)]
