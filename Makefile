@@ -32,7 +32,7 @@ target/micrograd_reference.json: tests/reference/micrograd.py requirements.txt
 	$(PY) tests/reference/micrograd.py $@
 # the tokenizer lecture (part 7): its BPE loops, minbpe and tiktoken on taylorswift.txt (~40 s)
 MINBPE := $(patsubst %.sha256,%,$(wildcard data/minbpe/*/*.py.sha256))
-target/tokenizer_reference.json: tests/reference/tokenizer.py tests/reference/offline.py data/taylorswift.txt $(MINBPE) requirements.txt
+target/tokenizer_reference.json: tests/reference/tokenizer.py tests/reference/sentencepiece_bpe.py tests/reference/offline.py data/taylorswift.txt $(MINBPE) requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/tokenizer.py data/taylorswift.txt $@
 target/reference.json: tests/reference/reference.py tests/reference/lecture.py data/names.txt requirements.txt

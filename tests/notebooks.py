@@ -331,7 +331,7 @@ def part3_checks(name, nb, text, _ref):
     significant digits, and a gradient that autograd sums from several paths may round
     differently in the last bit on another CPU; a mean that is zero but for rounding (1e-11) prints
     as +0.000000 or -0.000000 by the CPU: the sign of a printed zero is not compared. Run A of the committed 01_batchnorm (the lecture's
-    200,000 steps) against tests/reference/part3_full.json, of a test run (fewer steps: SHORTENED)
+    200,000 steps; the loss log's four nets before it the same) against tests/reference/part3_full.json, of a test run (fewer steps: SHORTENED)
     against target/part3_reference.json, made with the same steps; the exercises train 10,000 steps
     in both."""
     name = f'part3_batchnorm/{name}'
@@ -379,6 +379,15 @@ def part3_checks(name, nb, text, _ref):
         expect_number(e, text, 'calibrated: train ', a['train_calibrated'], 1e-6, name)
         expect_number(e, text, ', val ', a['val_calibrated'], 1e-6, name)
         expect_number(e, text, 'calibrated - running: mean ', a['calibrated_vs_running'][0], 1e-5, name)
+        headings = {'original': 'original', 'output': 'fix softmax confidently wrong',
+                    'tanh': 'fix tanh layer too saturated at init',
+                    'kaiming': 'use semi-principled "kaiming init" instead of hacky init'}
+        for stage, heading in headings.items():  # the loss log's lines, each trained
+            m = re.search(rf'^{re.escape(heading)}: train (\S+), val (\S+)$', text, re.M)
+            want = r['stages'][stage]
+            if not m or not all(math.isclose(float(g), want[k], rel_tol=1e-6) for g, k in zip(m.groups(), ('train', 'val'))):
+                e.append(f'{name}: the loss log\'s "{heading}" trained: {m and m.groups()}, the reference says '
+                         f'train {want["train"]}, val {want["val"]} (to 1e-6)')
         for key, label in (('b_bn', None), ('b_plain', 'without BatchNorm: ')):
             b = r[key]
             expect_strings(e, text, [f"{b['params']} parameters", f"{b['steps']} steps in"], name, f'{key} size')
@@ -508,6 +517,7 @@ def part5_checks(name, nb, text, _ref):
     ran = [int(x) for x in re.findall(r'^(\d+) steps in', text, re.M)]
     if ran != [steps] * len(r['runs']):
         e.append(f'{name}: the runs trained {ran} steps, the reference {steps} each')
+    expect_first_prints(e, text, r['top'], name, ['len', 'longest', 'first8'])
     expect_strings(e, text, ['\n'.join(r['first_examples'])], name, 'the first examples')
     expect_strings(e, text, [f"{x['params']} parameters" for x in r['runs']], name, 'parameter counts')
     for x in r['runs']:
@@ -523,6 +533,7 @@ def part5_checks(name, nb, text, _ref):
         expect_strings(e, text, [shapes], name, f"{run['name']}'s running statistics")
     expect_strings(e, text, ['\n'.join(r['runs'][-1]['samples'])], name, 'the 20 samples')
     expect_strings(e, text, ['the loop equals the batch: true'], name, 'the convolution as a loop')
+    expect_strings(e, text, [f"one example: {r['runs'][-1]['one_example_shape']}"], name, 'the shape of one example\'s logits')
     if sum('image/png' in mimes(c) for c in nb.cells) < 6:
         e.append(f'{name}: fewer than 6 image/png outputs (5 loss plots and the picture of the tree)')
     return e

@@ -200,6 +200,10 @@ fn makemore_text_on_tokens_keeps_its_tokenizer() {
         "not.model",
     );
     assert!(!d.join("new").exists(), "a failed run left new/ behind");
+    // a block size longer than the validation text is said in tokens
+    let mut long = vec!["--text", "t.txt", "--tokenizer", "other.model", "-o", "long"];
+    long.extend(["--block-size", "100000", "--max-steps", "2"]);
+    fails(&long, d, "tokens: use a block size below that");
 }
 
 #[test]

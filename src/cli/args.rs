@@ -30,7 +30,7 @@ pub enum Command {
     Sample(SampleArgs),
     /// Print the mean negative log likelihood of a words file under a saved model.
     Eval(EvalArgs),
-    /// Byte-pair encoding, as the tokenizer lecture's minbpe: train a tokenizer, encode, decode.
+    #[command(about = crate::bpe::ABOUT)]
     Bpe(crate::bpe::BpeArgs),
 }
 

@@ -19,6 +19,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use makemore_bpe::files::check_folder;
 use makemore_bpe::{read_text, AllowedSpecial, BpeError, Pattern, Result, Tokenizer};
 
+/// The one-line help of `makemore bpe`, in both programs' usage (src/cli/front.rs, args.rs).
+pub const ABOUT: &str =
+    "Byte-pair encoding, as the tokenizer lecture's minbpe: train a tokenizer, encode, decode.";
+
 #[derive(Debug, Args)]
 pub struct BpeArgs {
     #[command(subcommand)]

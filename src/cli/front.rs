@@ -24,7 +24,7 @@ struct Front {
 
 #[derive(Subcommand)]
 enum FrontCommand {
-    /// Byte-pair encoding, as the tokenizer lecture's minbpe: train a tokenizer, encode, decode.
+    #[command(about = bpe::ABOUT)]
     Bpe(bpe::BpeArgs),
 }
 

@@ -244,15 +244,13 @@ impl Job {
             Some(file) => {
                 let text = read_text(file)?;
                 let eval_batches = self.eval_batches.unwrap_or(TextOptions::default().eval_batches);
-                let vocab = match &self.tokenizer {
-                    Some(path) => Vocab::from_tokenizer(Tokenizer::load(path)?)?,
-                    None => Vocab::from_text(&text)?,
-                };
+                let tokenizer = self.tokenizer.as_ref().map(Tokenizer::load).transpose()?;
                 let trainer = match self.resume {
                     true => {
                         let checkpoint = self.output.load(opts.device, expect)?;
                         let kept = checkpoint.model.vocab().tokenizer().map(|(_, model)| model);
-                        if self.tokenizer.is_some() && vocab.tokenizer().map(|(_, m)| m) != kept {
+                        let given = tokenizer.map(Vocab::from_tokenizer).transpose()?;
+                        if given.as_ref().is_some_and(|v| v.tokenizer().map(|(_, m)| m) != kept) {
                             return Err(Error::param(
                                 "--tokenizer",
                                 self.tokenizer
@@ -267,6 +265,10 @@ impl Job {
                     false => {
                         let block = self.block_size.unwrap_or(TextOptions::default().block_size);
                         let cfg = self.config(kind);
+                        let vocab = match tokenizer {
+                            Some(t) => Vocab::from_tokenizer(t)?,
+                            None => Vocab::from_text(&text)?, // only for a new model: a resumed one keeps its own
+                        };
                         Trainer::on_text_with(&text, vocab, kind, &cfg, &opts, block, eval_batches)?
                     }
                 };

@@ -65,12 +65,22 @@ impl Stream {
         let n = (0.9 * ids.len() as f64) as usize; // first 90% will be train, rest val
         let (train, val) = ids.split_at(n);
         if val.len() <= block {
+            let (unit, why) = match vocab.tokenizer() {
+                Some(_) => (
+                    "tokens",
+                    "a window is block size + 1 tokens, and the validation text is shorter",
+                ),
+                None => (
+                    "characters",
+                    "a window is block size + 1 characters, and the validation text is shorter",
+                ),
+            };
             return Err(Error::Param {
                 name: "block size",
                 value: block.to_string(),
-                why: "a window is block size + 1 characters, and the validation text is shorter",
+                why,
                 hint: format!(
-                    "the last 10% of this text is {} characters: use a block size below that, or a longer text",
+                    "the last 10% of this text is {} {unit}: use a block size below that, or a longer text",
                     val.len()
                 ),
             });

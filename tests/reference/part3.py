@@ -105,6 +105,36 @@ def train_a(Xtr, Ytr, max_steps):
     return parameters, (bnmean_running, bnstd_running), printed, lossi, loss.item()
 
 
+def train_stage(stage, Xtr, Ytr, Xdev, Ydev, max_steps):
+    """A line of the lecture's loss log (its notebook's markdown): the net of `init_a(stage)`
+    trained by the lecture's loop as it stood before BatchNorm (`hpreact = embcat @ W1 + b1`), the
+    same steps and learning rates as run A; its train and val losses (the lecture's `split_loss`)."""
+    g, parameters = init_a(stage)
+    C, W1, b1, W2, b2 = parameters
+    for p in parameters:
+        p.requires_grad = True
+    for i in range(max_steps):
+        ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        emb = C[Xb]
+        embcat = emb.view(emb.shape[0], -1)
+        hpreact = embcat @ W1 + b1
+        h = torch.tanh(hpreact)
+        logits = h @ W2 + b2
+        loss = F.cross_entropy(logits, Yb)
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < 100000 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+    with torch.no_grad():
+        def split_loss(x, y):
+            h = torch.tanh(C[x].view(x.shape[0], -1) @ W1 + b1)
+            return F.cross_entropy(h @ W2 + b2, y).item()
+        return {'train': split_loss(Xtr, Ytr), 'val': split_loss(Xdev, Ydev)}
+
+
 def run_a(Xtr, Ytr, Xdev, Ydev, max_steps):
     """Run A trained (train_a), then the lecture's cells 9 and 10: the statistics of the whole
     training set against the running ones, and the losses with each."""
@@ -421,6 +451,10 @@ def main(names_path, out_path, max_steps=200000):
     ref['e01'] = e01(Xtr, Ytr, Xdev, Ydev)
     ref['e02'] = e02(Xtr, Ytr, Xdev, Ydev)
     ref['a'] = run_a(Xtr, Ytr, Xdev, Ydev, max_steps)
+    t = time.time()
+    ref['stages'] = {stage: train_stage(stage, Xtr, Ytr, Xdev, Ydev, max_steps)
+                     for stage in ('original', 'output', 'tanh', 'kaiming')}
+    ref['stages_seconds'] = time.time() - t
     with open(out_path, 'w') as f:
         json.dump(ref, f, indent=1)
     a = ref['a']

@@ -24,7 +24,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from part2 import build_dataset  # the same contexts as parts 2-3 (block_size characters)
+from part2 import build_dataset, first_prints  # the same contexts as parts 2-3 (block_size characters)
 
 
 # ---- the lecture's layers (its cell 7), with the bug of run 3 as a switch ----------------------
@@ -214,6 +214,8 @@ def run(spec, words, stoi, itos, max_steps):
     r['train'] = split_loss(model, Xtr, Ytr)
     r['val'] = split_loss(model, Xdev, Ydev)
     r['samples'] = samples(model, itos, block_size)
+    with torch.no_grad():
+        r['one_example_shape'] = list(model(Xtr[[7]]).shape)  # the lecture's "forward a single example"
     return r, seconds
 
 
@@ -231,7 +233,7 @@ def main():
     itos = {i: s for s, i in stoi.items()}
     random.seed(42)
     random.shuffle(words)
-    ref = {'steps': args.steps, 'torch': torch.__version__, 'runs': []}
+    ref = {'steps': args.steps, 'torch': torch.__version__, 'runs': [], 'top': first_prints(args.names)}
     Xtr, Ytr = build_dataset(words[:int(0.8 * len(words))], stoi, 8)
     ref['first_examples'] = [''.join(itos[i] for i in x.tolist()) + ' --> ' + itos[y.item()]
                              for x, y in zip(Xtr[:20], Ytr[:20])]

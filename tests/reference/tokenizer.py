@@ -28,6 +28,7 @@ import tiktoken  # noqa: E402
 from minbpe import BasicTokenizer, RegexTokenizer  # noqa: E402
 from minbpe.regex import GPT4_SPLIT_PATTERN  # noqa: E402
 from minbpe.gpt4 import recover_merges  # noqa: E402
+from sentencepiece_bpe import train as sentencepiece_train  # noqa: E402  (the lecture's options)
 
 
 def rs_bool(x):
@@ -220,6 +221,17 @@ def exercise(text):
     out.append(("step 3", str(cl100k.encode(s))))
     out.append(("step 3 decode", rs_bool(cl100k.decode(cl100k.encode(s)) == s)))
     out.append(("step 4", str(cl100k.encode("<|endoftext|>hello world", allowed_special="all"))))
+    sp = sentencepiece_train(text, 1000)  # step 5: the sentencepiece package, the lecture's options
+    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    chars = sum(1 for p in pieces[259:] if len(p) == 1)
+    out.append(("step 5 size", f"{len(pieces)} pieces: 3 control, 256 bytes, {len(pieces) - 259 - chars} merges, {chars} characters"))
+    out.append(("step 5 merges", f"the first merges: {rs(pieces[259:279])}"))
+    out.append(("step 5 chars", f"the rarest characters: {rs(pieces[-10:])}"))
+    s = "hello 안녕하세요"
+    ids = sp.encode(s)
+    out.append(("step 5 ids", str(ids)))
+    out.append(("step 5 pieces", rs([pieces[i] for i in ids])))
+    out.append(("step 5 decode", f"decoded: {sp.decode(ids)}"))
     return out
 
 

@@ -25,6 +25,17 @@ pub enum BpeError {
         reachable: usize,
     },
 
+    /// sentencepiece's vocab must hold its control and byte pieces and the text's characters.
+    #[error("vocab size {vocab_size} is under {needed}: the 3 control pieces, the 256 byte pieces and the text's {chars} characters come first (hint: ask for {needed} + the number of merges you want)")]
+    SentencePieceVocab {
+        /// the vocab size asked for
+        vocab_size: usize,
+        /// 3 + 256 + chars
+        needed: usize,
+        /// the characters that are pieces of their own
+        chars: usize,
+    },
+
     /// The vocab would need more ids than fit in a `u32`.
     #[error("vocab size {0} is too large (hint: ids are u32; ask for at most {max})", max = u32::MAX)]
     VocabTooLarge(usize),

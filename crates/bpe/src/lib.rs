@@ -1,6 +1,7 @@
 //! Byte-pair encoding, after Karpathy's minbpe: train a tokenizer on text, encode text to ids,
 //! decode ids to text, save and load minbpe's `.model` files, and the GPT-2 / GPT-4 tokenizers.
-//! And reading a text file ([`read_text`]). The crate does not link libtorch: the `makemore`
+//! And BPE on Unicode code points as sentencepiece trains it ([`SentencePiece`], the lecture's
+//! exercise step 5), and reading a text file ([`read_text`]). The crate does not link libtorch: the `makemore`
 //! crate re-exports it as `makemore::bpe`, and `makemore bpe` runs on it alone.
 //!
 //! Results are minbpe's and tiktoken's exactly (merges, ids, files); the work is done the fast
@@ -22,6 +23,7 @@ pub mod files;
 mod io;
 mod pattern;
 mod pretrained;
+pub mod sentencepiece;
 mod split;
 mod stats;
 mod tokenizer;
@@ -33,6 +35,7 @@ pub use files::read_text;
 pub use io::render_token;
 pub use pattern::{Pattern, GPT2_SPLIT_PATTERN, GPT4_SPLIT_PATTERN};
 pub use pretrained::{recover_merges, GPT2_SPECIAL_TOKENS, GPT4_SPECIAL_TOKENS};
+pub use sentencepiece::SentencePiece;
 pub use split::split;
 pub use stats::{get_stats, merge, most_frequent, Pair};
 pub use tokenizer::{AllowedSpecial, Tokenizer};
