@@ -296,6 +296,8 @@ struct Trainer {
     pairs: FxHashMap<(u32, u32), u32>,
     /// Each word's symbols (NONE where merged into the left) and count.
     words: Vec<(Vec<u32>, u64)>,
+    /// Pairs whose count is to be taken again before the next choice.
+    dirty: Vec<u32>,
 }
 
 impl Trainer {
@@ -304,7 +306,12 @@ impl Trainer {
         for w in sentences.iter().flat_map(|s| words(s)) {
             *counts.entry(w).or_default() += 1;
         }
-        let mut t = Trainer { symbols: Vec::new(), pairs: FxHashMap::default(), words: Vec::new() };
+        let mut t = Trainer {
+            symbols: Vec::new(),
+            pairs: FxHashMap::default(),
+            words: Vec::new(),
+            dirty: Vec::new(),
+        };
         let mut char_ids: FxHashMap<char, u32> = FxHashMap::default();
         let known: FxHashSet<char> = chars.iter().map(|&(c, _)| c).collect();
         let mut words: Vec<(&str, u64)> = counts.into_iter().collect();
@@ -354,6 +361,7 @@ impl Trainer {
             }
         };
         self.symbols[id as usize].positions.insert((w as u32, l as u32, r as u32));
+        self.dirty.push(id);
     }
 
     /// Marks the count of the pair at (word, left, right) to be counted again.
@@ -362,6 +370,7 @@ impl Trainer {
         if let Some(&id) = self.pairs.get(&(self.words[w].0[l], self.words[w].0[r])) {
             if id != best {
                 self.symbols[id as usize].freq = None;
+                self.dirty.push(id);
             }
         }
     }
@@ -396,27 +405,33 @@ impl Trainer {
     fn train(mut self, n: usize) -> Vec<String> {
         let mut made: Vec<String> = Vec::with_capacity(n);
         let mut seen: FxHashSet<String> = FxHashSet::default();
+        // The candidates, best first: (count, shorter, smaller string, older); an entry is stale
+        // once its pair is gone or its count changed (a fresh entry was pushed then).
+        let mut heap = BinaryHeap::new();
         while made.len() < n {
-            let candidates: Vec<u32> = self.pairs.values().copied().collect();
-            let mut best: Option<(u64, u32)> = None;
-            for id in candidates {
-                let f = self.freq(id);
-                if f == 0 {
-                    continue;
-                }
-                let better = match best {
-                    None => true,
-                    Some((bf, b)) => {
-                        let (s, t) = (&self.symbols[id as usize], &self.symbols[b as usize]);
-                        (f, Reverse(s.chars.len()), Reverse(&s.text), Reverse(id))
-                            > (bf, Reverse(t.chars.len()), Reverse(&t.text), Reverse(b))
+            let mut dirty = std::mem::take(&mut self.dirty);
+            dirty.sort_unstable();
+            dirty.dedup();
+            for id in dirty {
+                let s = &self.symbols[id as usize];
+                if self.pairs.get(&s.parts) == Some(&id) {
+                    let f = self.freq(id);
+                    let s = &self.symbols[id as usize];
+                    if f > 0 {
+                        heap.push((
+                            f,
+                            Reverse(s.chars.len()),
+                            Reverse(s.text.clone()),
+                            Reverse(id),
+                        ));
                     }
-                };
-                if better {
-                    best = Some((f, id));
                 }
             }
-            let Some((_, best)) = best else { break }; // no pair left
+            let Some((f, _, _, Reverse(best))) = heap.pop() else { break }; // no pair left
+            let s = &self.symbols[best as usize];
+            if self.pairs.get(&s.parts) != Some(&best) || s.freq != Some(f) {
+                continue; // stale
+            }
             let parts = self.symbols[best as usize].parts;
             self.pairs.remove(&parts);
             if !seen.insert(self.symbols[best as usize].text.clone()) {
