@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8888
+# One kernel path for everything make runs (the Python references, `cargo test`, the notebooks'
+# kernels): scripts/cpu_pins.py says which variables and why; a value already set wins.
+$(foreach pin,$(shell python3 scripts/cpu_pins.py),$(eval export $(pin)))
 
 .PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench bench-bpe site clean-evcxr
 

@@ -24,6 +24,8 @@ import signal
 import sys
 import time
 
+import cpu_pins  # scripts/cpu_pins.py, beside this file
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SLOTS = 16  # slot-0 .. slot-15
 
@@ -114,6 +116,7 @@ def main(args):
         print(note, file=sys.stderr)
     os.environ['EVCXR_TMPDIR'] = slot_dir
     os.environ.update(library_path_env(libtorch, os.environ))
+    cpu_pins.apply()  # one kernel path on every x86-64 CPU: the committed outputs hold
     config = ROOT / 'scripts' / 'evcxr-config'
     if config.is_dir():
         os.environ['EVCXR_CONFIG_DIR'] = str(config)

@@ -6,7 +6,9 @@
 --check fails on: an error output, a panic (evcxr reports a panicked cell as ok, so stream
 outputs are scanned for 'panicked'), a crate error that `?` printed (a line with '(hint: '), a
 timeout, a key value that differs from the lecture's Python reference (target/reference.json), or
-text outputs that differ from the committed ones (lines with timings are ignored). A cell tagged
+text outputs that differ from the committed ones (lines with timings are ignored; the numbers of the
+CPU_DEPENDENT cells, which say why, are held to the reference run on this machine instead). The
+kernels run on one kernel path (scripts/cpu_pins.py), as the references do under make. A cell tagged
 "raises-exception" fails on purpose (notebook 00 shows mistakes): it must show an error, a panic
 or a crate error, and that is not a problem. It prints per-cell latencies: the median and
 the slowest. A notebook in SHORTENED runs on fewer steps than the lecture's (the final nets of
@@ -287,7 +289,6 @@ def part2_checks(name, nb, text, _ref):
             *r['split_examples_cell_run_4_times'])], name, "the lecture notebook's split sizes")
         sweep = r['lr_sweep']['log10_loss']
         expect_number(e, text, 'log10 loss at the first rate ', sweep[0], 1e-5, name)
-        expect_number(e, text, 'at the last ', sweep[-1], 1e-4, name)
         for i, loss in r['wide']['printed']:
             expect_number(e, text, f'step {i:6}: loss ', loss, 1e-4, name)
         expect_number(e, text, 'wide: train ', r['wide']['train'], 1e-4, name)
@@ -818,22 +819,54 @@ def same_text(a, b):
     return len(a) == len(b) and all(same_line(x, y) for x, y in zip(a, b))
 
 
+# Cells whose printed numbers depend on the CPU even on the one kernel path (scripts/cpu_pins.py),
+# because the computation amplifies last-bit differences: (the notebook, a line of the cell's
+# source) -> why. Their text is compared with the committed one and their numbers are not: the key
+# checks hold them against the lecture's Python run on the same machine instead. Seen 12-07 with
+# the same code: the machine that made the outputs of 12-04, an AMD EPYC with AVX2 (no pins) and
+# one with AVX-512 (pinned and not) printed two or three values of each. (Part 2's learning-rate
+# sweep diverges at its last rates: the notebook no longer prints where it ends.)
+CPU_DEPENDENT = {
+    ('part2_mlp/01_mlp', 'let small = Mlp::new(2, 100, block_size);'):
+        "1,000 full-batch steps at lr 0.1 carry a last-bit difference into the loss's 5th digit "
+        "(step 900: 0.256767 on the machine of 12-04, 0.256764 and 0.256748 on an AVX-512 one with and "
+        "without the pins)",
+    ('part4_backprop/01_backprop_ninja', 'let h64 = h.to_kind(Kind::Double);'):
+        "a count of last-bit differences, which the last bits of h decide (583 of 2048 on the machine of "
+        "12-04, 588 on two others)",
+}
+
+
+def cpu_dependent(name, cell):
+    """Why `cell` of the notebook `name` prints numbers that depend on the CPU, or None."""
+    return next((why for (nb, marker), why in CPU_DEPENDENT.items() if nb == name and marker in cell.source), None)
+
+
 def compare_with_committed(name, committed, fresh):
     """Text outputs of a fresh run must equal the committed ones, timing lines aside, numbers
-    to FLOAT_TOL (of a SHORTENED notebook, the cells that do not depend on its steps)."""
-    errors = []
+    to FLOAT_TOL (of a SHORTENED notebook, the cells that do not depend on its steps; of a
+    CPU_DEPENDENT cell, the text between the numbers). (errors, notes): a note says which
+    CPU-dependent cell printed other numbers than the committed ones, and why."""
+    errors, notes = [], []
     a = [c for c in committed.cells if c.cell_type == 'code']
     b = [c for c in fresh.cells if c.cell_type == 'code']
     trained = SHORTENED[name].trained(a) if name in SHORTENED else ()
     for i, (x, y) in enumerate(zip(a, b)):
         if i in trained:
             continue
+        why = cpu_dependent(name, y)
+        if why and not same_text(normalized(x), normalized(y)):
+            words = lambda c: [NUMBER.sub('#', l) for l in normalized(c)]
+            if words(x) == words(y):
+                notes.append(f'{name}: cell {i} depends on the CPU ({why}): committed {normalized(x)[:2]}, '
+                             f'here {normalized(y)[:2]}; its numbers are checked against the reference run here')
+                continue
         if not same_text(normalized(x), normalized(y)):
             errors.append(f'{name}: cell {i} output is stale; committed {normalized(x)[:5]} vs now '
                           f'{normalized(y)[:5]} (hint: run `make notebooks` and commit)')
         if mimes(x) != mimes(y):
             errors.append(f'{name}: cell {i} shows {mimes(y)} now, {mimes(x)} committed')
-    return errors
+    return errors, notes
 
 
 # ---- the learner-mistakes check ---------------------------------------------------------------
@@ -975,14 +1008,18 @@ def check_runs(results, args, ref):
             errs += key_checks(name(path), nb, ref)
         if name(path) in SHORTENED and not args.write:  # the committed outputs, of the full runs
             errs += [f'committed: {e}' for e in key_checks(name(path), committed, ref) + problems_in(committed)]
+        notes = []
         if not args.write:
-            errs += compare_with_committed(name(path), committed, nb)
+            stale, notes = compare_with_committed(name(path), committed, nb)
+            errs += stale
         slow = max(lat, default=(0, ''))
         med = statistics.median(l for l, _ in lat) if lat else 0
         print(f'{"FAIL" if errs else "ok  "} {name(path)}: {len(lat)} cells in {wall:.1f} s, '
               f'median {med:.2f} s, slowest {slow[0]:.2f} s ({slow[1]!r})', flush=True)
         for e in errs:
             print('     ' + e, flush=True)
+        for n in notes:
+            print('     note: ' + n, flush=True)
         failures += errs
         failed += bool(errs)
         if args.write and not problems_in(nb):

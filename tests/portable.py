@@ -80,6 +80,7 @@ def fail(what, detail=''):
 
 
 def load_kernel_py():
+    sys.path.insert(0, str(ROOT / 'scripts'))  # its cpu_pins, as when it runs from there
     spec = importlib.util.spec_from_file_location('makemore_kernel', ROOT / 'scripts' / 'kernel.py')
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -98,6 +99,16 @@ def unit_checks():
     if got != {'LD_LIBRARY_PATH': '/t/lib'}:
         fail('kernel.py library_path_env on linux', str(got))
     ok("kernel.py: 'darwin' -> DYLD_LIBRARY_PATH, 'linux' -> LD_LIBRARY_PATH, $LIBTORCH/lib first")
+
+    pins = k.cpu_pins
+    x86, arm = pins.pins('x86_64'), pins.pins('arm64')
+    if x86 != {'ATEN_CPU_CAPABILITY': 'avx2', 'MKL_CBWR': 'AVX2', 'OMP_NUM_THREADS': '2'} or arm != {'OMP_NUM_THREADS': '2'}:
+        fail('cpu_pins.pins', f'x86_64 -> {x86}, arm64 -> {arm}')
+    env = {'ATEN_CPU_CAPABILITY': 'avx512'}
+    pins.apply(env)
+    if env.get('ATEN_CPU_CAPABILITY') != 'avx512' or env.get('OMP_NUM_THREADS') != '2':
+        fail('cpu_pins.apply', f'{env}: a value already set must win, the others be set')
+    ok('cpu_pins: the AVX2 path and 2 threads on x86_64, the threads alone on arm64, a value already set wins')
 
     with tempfile.TemporaryDirectory() as tmp:
         a, b = k.claim_slot(tmp), k.claim_slot(tmp)
