@@ -17,7 +17,10 @@ Why each (measured 2026-12-07, torch 2.13.0; ../shared/tools/cpu_fingerprint.py)
 - OMP_NUM_THREADS=2: a whole-tensor sum is split among torch's threads, so its last bit depends
   on their number (1, 2, 3 and 4 threads give four sums of the same 228,146 x 27 floats); 2 is
   what CI's machines have and what the references set.
-On arm64 there is no AVX2 path and no MKL: only the thread count is pinned there, and float32
+Not everything follows: on the AVX-512 machine, pinned, part 5's final losses and part 2's
+diverging learning-rate sweep still ended a float32 step or more from an AVX2 machine's (MKL_CBWR's
+other branches, STRICT and ONEDNN_MAX_CPU_ISA changed nothing there; COMPATIBLE changed the
+sweep's end but was not tried on another machine). On arm64 there is no AVX2 path and no MKL: only the thread count is pinned there, and float32
 results differ in their last bits from x86's (tests/notebooks.py's CPU_DEPENDENT says which
 committed outputs that shows in).
 """
