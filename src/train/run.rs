@@ -115,7 +115,7 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// The test loss (the train loss without a test set) against the step, for [`line_plot`].
+    /// The test loss (the train loss without a test set) against the step, for [`crate::plot::line_plot`].
     pub fn curve(&self, label: &str) -> Series {
         let steps = self.losses.iter().map(|(s, _)| *s as f64).collect();
         Series::new(label, steps, self.losses.iter().map(|(_, l)| l.score()).collect())
