@@ -47,7 +47,6 @@ pub mod python;
 mod rng;
 pub mod sample;
 pub mod train;
-pub mod workdir;
 
 /// The seed the lecture gives torch's generator: `torch.Generator().manual_seed(2147483647)`.
 pub const SEED: i64 = 2147483647;
@@ -78,11 +77,11 @@ pub mod prelude {
     pub use crate::python::repr;
     pub use crate::rng::{with_torch_seed, PythonRandom};
     pub use crate::sample::{sample, Grouped, Sampling};
+    pub use crate::train::workdir::{Expect, Output};
     pub use crate::train::{
         AdamW, Checkpoint, Event, Losses, RunOptions, RunSummary, TextOptions, TrainOptions,
         Trainer,
     };
-    pub use crate::workdir::{Expect, Output};
     pub use crate::SEED;
     pub use tch::{manual_seed, no_grad, Device, IndexOp, Kind, Tensor};
 }

@@ -1,22 +1,15 @@
 //! `makemore bpe`: the tokenizer lecture's byte-pair encoding on the command line. `train` writes
 //! minbpe's `.model` and `.vocab` files; `encode` prints the ids of a text, `decode` writes the
 //! bytes of ids, with a trained tokenizer or GPT-4's / GPT-2's (`cl100k_base`, `r50k_base`).
-//!
-//! ```text
-//! makemore bpe train -i data/tinyshakespeare.txt --vocab-size 2048 -o shakespeare   # .model, .vocab
-//! makemore bpe encode --tokenizer shakespeare.model -i data/tinyshakespeare.txt > ids.txt
-//! makemore bpe decode --tokenizer shakespeare.model < ids.txt                       # the text again
-//! echo "hello world" | makemore bpe encode --tokenizer cl100k_base                 # 15339 1917 198
-//! ```
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 // makemore_bpe only, never makemore: this module is also the `makemore` front (src/cli/front.rs),
 // which must not link libtorch
-use makemore_bpe::files::check_folder;
+use makemore_bpe::files::{check_folder, parse_ids, read_stdin, read_stdin_text};
 use makemore_bpe::{read_text, AllowedSpecial, BpeError, Pattern, Result, Tokenizer};
 
 /// The one-line help of `makemore bpe`, in both programs' usage (src/cli/front.rs, args.rs).
@@ -130,13 +123,13 @@ pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
             let prefix = a.output.display();
             let merges = tokenizer.merges().len();
             writeln!(out, "{merges} merges: wrote {prefix}.model and {prefix}.vocab")
-                .map_err(output_error)
+                .map_err(BpeError::output)
         }
         BpeCommand::Encode(a) => {
-            let tokenizer = tokenizer(&a.tokenizer)?;
+            let tokenizer = Tokenizer::named(&a.tokenizer)?;
             let text = match &a.input {
                 Some(path) => read_text(path)?,
-                None => stdin_text()?,
+                None => read_stdin_text()?,
             };
             let allowed = match a.allowed_special {
                 Specials::All => AllowedSpecial::All,
@@ -145,72 +138,12 @@ pub fn run(command: &BpeCommand, out: &mut impl Write) -> Result<()> {
             };
             let ids = tokenizer.encode(&text, &allowed)?;
             let line: Vec<String> = ids.iter().map(u32::to_string).collect();
-            writeln!(out, "{}", line.join(" ")).map_err(output_error)
+            writeln!(out, "{}", line.join(" ")).map_err(BpeError::output)
         }
         BpeCommand::Decode(a) => {
-            let tokenizer = tokenizer(&a.tokenizer)?;
-            let mut input = String::new();
-            std::io::stdin().read_to_string(&mut input).map_err(stdin_error)?;
-            let ids = input
-                .split_whitespace()
-                .map(|word| {
-                    word.parse::<u32>().map_err(|_| not_ids(format!("{word:?} is not a token id")))
-                })
-                .collect::<Result<Vec<u32>>>()?;
-            out.write_all(&tokenizer.decode_bytes(&ids)?).map_err(output_error)
+            let tokenizer = Tokenizer::named(&a.tokenizer)?;
+            let ids = parse_ids(&String::from_utf8_lossy(&read_stdin()?))?;
+            out.write_all(&tokenizer.decode_bytes(&ids)?).map_err(BpeError::output)
         }
-    }
-}
-
-/// A trained tokenizer's `.model` file, or a pretrained one by its tiktoken name.
-fn tokenizer(name: &str) -> Result<Tokenizer> {
-    Ok(match name {
-        "cl100k_base" => Tokenizer::gpt4()?,
-        "r50k_base" => Tokenizer::gpt2()?,
-        path if !Path::new(path).exists() => {
-            return Err(BpeError::Param {
-                name: "--tokenizer",
-                value: path.to_string(),
-                why: "no such file",
-                hint: "give the .model file `makemore bpe train` wrote, or cl100k_base (GPT-4), or r50k_base (GPT-2)"
-                    .to_string(),
-            })
-        }
-        path => Tokenizer::load(path)?,
-    })
-}
-
-fn stdin_text() -> Result<String> {
-    let mut bytes = Vec::new();
-    std::io::stdin().read_to_end(&mut bytes).map_err(stdin_error)?;
-    String::from_utf8(bytes).map_err(|e| BpeError::Text {
-        path: PathBuf::from("standard input"),
-        why: format!("it is not UTF-8 (byte {} is not)", e.utf8_error().valid_up_to()),
-        hint: "encode UTF-8 text; convert it first, e.g. with iconv",
-    })
-}
-
-fn stdin_error(cause: std::io::Error) -> BpeError {
-    let hint = "pipe the input in, or pass a file".to_string();
-    BpeError::Io { action: "read", path: PathBuf::from("standard input"), cause, hint }
-}
-
-/// Writing what the command prints failed (a closed pipe is not an error: see `is_closed_pipe`).
-fn output_error(cause: std::io::Error) -> BpeError {
-    let hint = "check that the disk is not full".to_string();
-    BpeError::Io { action: "write", path: PathBuf::from("standard output"), cause, hint }
-}
-
-/// The reader of the output went away (`makemore bpe encode ... | head`): end quietly.
-pub fn is_closed_pipe(e: &BpeError) -> bool {
-    matches!(e, BpeError::Io { cause, .. } if cause.kind() == std::io::ErrorKind::BrokenPipe)
-}
-
-fn not_ids(why: String) -> BpeError {
-    BpeError::Param {
-        name: "standard input",
-        value: "(ids)".to_string(),
-        why: "it must hold token ids separated by spaces",
-        hint: format!("{why}; pipe in what `makemore bpe encode` printed"),
     }
 }

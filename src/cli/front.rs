@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     let FrontCommand::Bpe(a) = Front::parse().command;
     match bpe::run(&a.command, &mut std::io::stdout()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if bpe::is_closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is_closed_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

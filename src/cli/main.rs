@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::SUCCESS,
         Ok(true) => ExitCode::from(130),
         Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Error::Bpe(e)) if bpe::is_closed_pipe(&e) => ExitCode::SUCCESS,
+        Err(Error::Bpe(e)) if e.is_closed_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             note(&format!("error: {e}"));
             ExitCode::FAILURE

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use tch::Device;
 
+use super::workdir::{Expect, Output, MAKEMORE_PY_FILE};
 use super::{fit_lecture, Checkpoint, Event, RunOptions, TextOptions, TrainOptions, Trainer};
 use crate::bpe::Tokenizer;
 use crate::data::{read_text, read_words, Vocab};
@@ -15,7 +16,6 @@ use crate::eval::{nll, text_nll};
 use crate::model::methods::{Method, TrainConfig};
 use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType};
 use crate::sample::Sampling;
-use crate::workdir::{Expect, Output, MAKEMORE_PY_FILE};
 
 /// A training as asked for: makemore.py's flags, the GPT lecture's for a text, the lecture
 /// models'. `None` is a flag left out: the default of what is trained (a type's, a text's).
@@ -152,9 +152,14 @@ impl Job {
         self.kind.unwrap_or(default)
     }
 
-    /// The seed of a model of `kind`: the one asked for, else a text's or the type's.
+    /// The seed of a model of `kind`: the one asked for, else a text's, makemore.py's for its
+    /// networks, or the lecture's [`crate::SEED`] for the lecture's two.
     fn seed_of(&self, kind: ModelType) -> i64 {
-        let default = if self.text.is_some() { TrainOptions::text().seed } else { kind.seed() };
+        let default = match (self.text.is_some(), kind.is_makemore()) {
+            (true, _) => TrainOptions::text().seed,
+            (false, true) => TrainOptions::default().seed,
+            (false, false) => crate::SEED,
+        };
         self.seed.unwrap_or(default)
     }
 
@@ -329,7 +334,7 @@ impl Job {
             Error::param("steps", steps, why, "pass a number >= 0, e.g. the lecture's 100")
         })?;
         let method = self.method.unwrap_or(d.method);
-        let lr = self.learning_rate.unwrap_or(kind.learning_rate());
+        let lr = self.learning_rate.unwrap_or(d.lr);
         let config = TrainConfig { steps, lr, reg: self.reg.unwrap_or(d.reg), method };
         if let Some(threads) = self.threads.or(method.threads()) {
             tch::set_num_threads(threads);

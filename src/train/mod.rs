@@ -19,16 +19,19 @@ mod adamw;
 mod checkpoint;
 pub mod job;
 mod lecture;
+mod loss_log;
 mod options;
 pub mod run;
 mod text;
+pub mod workdir;
 
 pub use adamw::AdamW;
 pub use checkpoint::{Checkpoint, TrainState};
 pub use job::{Job, Lecture, Start};
 pub use lecture::fit_lecture;
+pub use loss_log::LossLog;
 pub use options::{parse_device, TrainOptions};
-pub use run::{Event, LossLog, RunOptions, RunSummary};
+pub use run::{Event, RunOptions, RunSummary};
 use text::Stream;
 pub use text::TextOptions;
 /// The training words the train loss is measured on (makemore.py draws 1,100 at random; these

@@ -163,3 +163,17 @@ pub enum BpeError {
 
 /// `Result` with [`BpeError`].
 pub type Result<T> = std::result::Result<T, BpeError>;
+
+impl BpeError {
+    /// Writing to standard output failed.
+    pub fn output(cause: std::io::Error) -> BpeError {
+        let hint = "check that the disk is not full".to_string();
+        BpeError::Io { action: "write", path: "standard output".into(), cause, hint }
+    }
+
+    /// The reader of what a command prints went away (`makemore bpe encode ... | head`): a
+    /// command ends quietly then.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, BpeError::Io { cause, .. } if cause.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}

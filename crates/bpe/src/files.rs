@@ -44,6 +44,49 @@ pub fn check_folder(path: &Path) -> Result<()> {
     }
 }
 
+/// The token ids in `text`, separated by spaces or lines (what `makemore bpe encode` prints).
+///
+/// # Errors
+/// [`BpeError::Param`] naming the first word that is not an id.
+pub fn parse_ids(text: &str) -> Result<Vec<u32>> {
+    let not_an_id = |word: &str| BpeError::Param {
+        name: "standard input",
+        value: "(ids)".to_string(),
+        why: "it must hold token ids separated by spaces",
+        hint: format!("{word:?} is not a token id; pipe in what `makemore bpe encode` printed"),
+    };
+    text.split_whitespace().map(|word| word.parse::<u32>().map_err(|_| not_an_id(word))).collect()
+}
+
+/// Standard input, whole, as UTF-8 text (empty is fine: it encodes to no ids).
+///
+/// # Errors
+/// [`BpeError::Io`] when it cannot be read; [`BpeError::Text`] when it is not UTF-8.
+pub fn read_stdin_text() -> Result<String> {
+    String::from_utf8(read_stdin()?).map_err(|e| BpeError::Text {
+        path: "standard input".into(),
+        why: format!("it is not UTF-8 (byte {} is not)", e.utf8_error().valid_up_to()),
+        hint: "encode UTF-8 text; convert it first, e.g. with iconv",
+    })
+}
+
+/// Standard input, whole.
+///
+/// # Errors
+/// [`BpeError::Io`] when it cannot be read.
+pub fn read_stdin() -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|cause| {
+        BpeError::Io {
+            action: "read",
+            path: "standard input".into(),
+            cause,
+            hint: "pipe the input in, or pass a file".to_string(),
+        }
+    })?;
+    Ok(bytes)
+}
+
 /// The whole of a UTF-8 text file (a byte order mark dropped), as the lecture's
 /// `open('input.txt', 'r', encoding='utf-8').read()`.
 ///

@@ -118,6 +118,26 @@ impl Tokenizer {
         pretrained(name, Pattern::Gpt4, ranks, &GPT4_SPECIAL_TOKENS)
     }
 
+    /// A tokenizer by name: `cl100k_base` (GPT-4), `r50k_base` (GPT-2), or else the path of a
+    /// `.model` file (of `makemore bpe train`, or minbpe's).
+    ///
+    /// # Errors
+    /// [`BpeError::Param`] for a path that does not exist; as [`Tokenizer::load`].
+    pub fn named(name: &str) -> Result<Tokenizer> {
+        match name {
+            "cl100k_base" => Tokenizer::gpt4(),
+            "r50k_base" => Tokenizer::gpt2(),
+            path if !std::path::Path::new(path).exists() => Err(BpeError::Param {
+                name: "--tokenizer",
+                value: path.to_string(),
+                why: "no such file",
+                hint: "give the .model file `makemore bpe train` wrote, or cl100k_base (GPT-4), or r50k_base (GPT-2)"
+                    .to_string(),
+            }),
+            path => Tokenizer::load(path),
+        }
+    }
+
     /// GPT-2's tokenizer (tiktoken's `r50k_base`), built the same way as [`Tokenizer::gpt4`]
     /// (minbpe has no GPT-2 class); the same ids as tiktoken.
     pub fn gpt2() -> Result<Tokenizer> {

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use tch::Device;
 
+use super::Checkpoint;
 use crate::data::{block_size, read_words, Vocab};
 use crate::error::{Error, Result};
 use crate::model::{LanguageModel, Model, ModelConfig, ModelType};
-use crate::train::Checkpoint;
 
 /// The model file of a work dir.
 pub const MODEL_FILE: &str = "model.mm";
