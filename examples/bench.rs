@@ -217,7 +217,7 @@ fn part5(words: &[String], vocab: &Vocab, reps: usize) -> makemore::Result<()> {
 /// Part 5's last run: the hierarchical net of the crate's layers (n_embd 24, n_hidden 128; 76,579
 /// parameters) from `manual_seed(42)`, MLP_STEPS steps at lr 0.1; the last loss.
 fn wavenet(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
-    use makemore::handmade::{
+    use makemore::handmade::layers::{
         BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Tanh,
     };
     manual_seed(42);
@@ -326,7 +326,7 @@ fn bn_mlp(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
 /// Part 3's run B: the 6-layer net with BatchNorm (the crate's layers), to the lecture's break
 /// after step 1,000, with its trackers: the layers' output gradients and the update:data ratios.
 fn deep(xtr: &Tensor, ytr: &Tensor) -> makemore::Result<f64> {
-    use makemore::handmade::{gradients, BatchNorm1d, Layer, Linear, Tanh};
+    use makemore::handmade::layers::{gradients, BatchNorm1d, Layer, Linear, Tanh};
     manual_seed(SEED);
     let c = randn(&[27, 10]);
     let sizes = [30, 100, 100, 100, 100, 100, 27];
@@ -462,7 +462,8 @@ fn gpt(path: &str, reps: usize) -> makemore::Result<()> {
         ("gpt_small", 16, 32, 64, 4, 4, 0.0, 1e-3, GPT_STEPS),
         ("gpt_big", 64, 256, 384, 6, 6, 0.2, 3e-4, GPT_BIG_STEPS),
     ] {
-        let cfg = ModelConfig { n_embd, n_head, n_layer, dropout, ..ModelConfig::default() };
+        let cfg = ModelConfig::default().with("n_embd", n_embd).with("n_head", n_head);
+        let cfg = cfg.with("n_layer", n_layer).with("dropout", dropout);
         let setup = || {
             manual_seed(1337);
             let model = Model::new(ModelType::Gpt, &vocab, block as usize, &cfg, Device::Cpu)?;

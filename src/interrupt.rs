@@ -5,7 +5,7 @@
 //! The project kernel (evcxr_jupyter with `scripts/evcxr_jupyter.patch`) answers Interrupt by
 //! sending SIGINT to the process that runs the cells. A loop of this crate takes it: the
 //! notebooks' own `for i in steps(max_steps)`, [`Trainer::run`](crate::train::Trainer::run),
-//! [`minibatch_sgd`](crate::handmade::minibatch_sgd), the lecture's fits and sampling. Taking it
+//! [`minibatch_sgd`](crate::handmade::part2::minibatch_sgd), the lecture's fits and sampling. Taking it
 //! prints one line, `interrupted at step 12,345 of 200,000`, and tells the kernel, which then
 //! lets the cell go on. When nothing takes it within 5 s (a long tensor op, a loop of the
 //! learner's own, a cell before the crate's first loop), or Interrupt comes twice, the kernel

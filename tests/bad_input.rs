@@ -221,7 +221,7 @@ fn bad_smoothing_learning_rate_and_regularization_are_param_errors() -> Result<(
         assert_hint(&e);
         let data = Dataset::new(&list, &vocab, 1)?;
         let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-        let cfg = TrainConfig { lr: bad, ..TrainConfig::default() };
+        let cfg = TrainConfig { learning_rate: bad, ..TrainConfig::default() };
         let e = net.train(&data, &cfg).unwrap_err();
         assert!(matches!(e, Error::Param { name: "learning rate", .. }), "{e:?}");
         let cfg = TrainConfig { reg: bad, ..TrainConfig::default() };

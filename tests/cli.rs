@@ -3,6 +3,7 @@
 //! for bad input (the library's errors themselves are tested in bad_input.rs and model_file.rs),
 //! clap's usage errors (status 2), `--help`, a closed pipe, and Ctrl-C (status 130).
 
+use makemore::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -126,6 +127,12 @@ fn makemore_py_flags_train_save_resume_and_sample() {
     let counted: usize =
         out.stdout.lines().filter_map(|l| l.split(' ').next()?.parse::<usize>().ok()).sum();
     assert_eq!(counted, 50, "{}", out.stdout);
+    // `sample` draws the same 50 from the same model: one seed rule for both (the type's)
+    let sampled = ok(&["sample", "-o", "out", "-i", &names, "-n", "50"], dir.path());
+    assert_eq!(sampled.stdout, out.stdout);
+    let seeded =
+        ok(&["sample", "-o", "out", "-i", &names, "-n", "50", "--seed", "3407"], dir.path());
+    assert_eq!(seeded.stdout, out.stdout);
     // --resume continues from the saved step, with the optimizer's state
     let out = ok(&["-i", &names, "-o", "out", "--resume", "--max-steps", "500"], dir.path());
     assert!(out.stderr.contains("at step 501"), "{}", out.stderr);
@@ -314,6 +321,17 @@ fn every_subcommand_and_flag_has_help() {
     {
         // `-h`: one line per flag, the flag then its help text
         let r = ok(&[command, "-h"], dir.path());
+        // the defaults shown are the presets' and the types' own
+        let (words, text) = (TrainOptions::makemore_py(), TrainOptions::gpt_lecture());
+        if command == "train" {
+            let line =
+                |flag: &str| r.stdout.lines().find(|l| l.contains(flag)).unwrap().to_string();
+            let batch =
+                format!("[default: {}; with --text: {}]", words.batch_size, text.batch_size);
+            assert!(line("--batch-size").ends_with(&batch), "{}", line("--batch-size"));
+            let wavenet = ModelConfig::of(ModelType::Wavenet).get("n_embd").unwrap();
+            assert!(line("--n-embd ").ends_with(&format!("[default: 64; wavenet: {wavenet}]")));
+        }
         for flag in flags {
             let line = r
                 .stdout

@@ -219,7 +219,7 @@ fn e06_without_regularization_the_net_approaches_the_counts() -> Result<()> {
     let counts = CountModel::fit(&words, &vocab, 1, 0.0)?;
     let best = nll(&counts, &words)?;
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-    let cfg = TrainConfig { steps: 2000, lr: 50.0, reg: 0.0, method: Method::Counts };
+    let cfg = TrainConfig { steps: 2000, learning_rate: 50.0, reg: 0.0, method: Method::Counts };
     let losses = net.train(&data, &cfg)?;
     let last = nll(&net, &words)?;
     assert!(last >= best - 1e-6, "the net {last} beat the counts {best}");

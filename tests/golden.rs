@@ -135,7 +135,7 @@ fn emma_walkthrough_matches_the_lecture() -> Result<()> {
     assert_eq!(Vec::<i64>::try_from(data.xs())?, vec![0, 5, 13, 13, 1]);
     assert_eq!(Vec::<i64>::try_from(data.ys())?, vec![5, 13, 13, 1, 0]);
     let mut net = NeuralModel::new(&vocab, 1, SEED)?;
-    let cfg = TrainConfig { steps: 5, lr: 0.1, reg: 0.0, method: Method::OneHot };
+    let cfg = TrainConfig { steps: 5, learning_rate: 0.1, reg: 0.0, method: Method::OneHot };
     let losses = net.train(&data, &cfg)?;
     for (a, b) in losses.iter().zip(floats(&r["emma_losses"])) {
         assert!((a - b).abs() < 1e-5, "emma loss {a} vs {b}");

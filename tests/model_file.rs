@@ -191,40 +191,63 @@ fn saving_into_a_missing_folder_leaves_nothing_behind() -> Result<()> {
 /// sampled from it, and saved again it names its type.
 #[test]
 fn version_3_files_still_load_and_sample_as_they_did() -> Result<()> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/model_v3");
+    let seen = old_files_load_and_sample_as_they_did("model_v3")?;
+    assert_eq!(seen.len(), 10, "one file for each of version 3's ten types: {seen:?}");
+    Ok(())
+}
+
+/// Model files of format version 4, which stored makemore.py's four sizes as one tensor and
+/// dropout beside them, one per type, a trigram, a gpt with dropout, and two of a text (of
+/// characters, of byte-pair tokens), written by the last binary that wrote them (commit
+/// 7ebe034, `tests/fixtures/model_v4/make.sh`): each loads and samples as it did, and saved
+/// again it holds its hyperparameters by name.
+#[test]
+fn version_4_files_still_load_and_sample_as_they_did() -> Result<()> {
+    let seen = old_files_load_and_sample_as_they_did("model_v4")?;
+    assert_eq!(seen.len(), 10, "one file for each of version 4's ten types: {seen:?}");
+    Ok(())
+}
+
+/// Loads each model file of `tests/fixtures/{folder}` named in its `samples.txt`, checks it
+/// samples the names (or text) written there with seed 7, saves it again and loads that back
+/// the same: the types seen.
+fn old_files_load_and_sample_as_they_did(folder: &str) -> Result<Vec<ModelType>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
     let samples = std::fs::read_to_string(dir.join("samples.txt")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut seen = Vec::new();
+    let sampling = Sampling { seed: 7, ..Sampling::default() };
     for line in samples.lines() {
         let (file, want) = line.split_once(": ").unwrap();
         let model = Model::load(dir.join(format!("{file}.mm")))?;
-        let kind = file.trim_end_matches("-text");
+        let kind = file.split('-').next().unwrap();
         assert_eq!(model.kind().name(), kind, "{file}");
-        let got = match model.vocab().is_text() {
-            true => {
-                Sampling { seed: 7, ..Sampling::default() }
-                    .generate(&model, 40, "")?
-                    .replace('\n', "|")
-                    + "|"
-            }
-            false => {
-                let names =
-                    Sampling { seed: 7, ..Sampling::default() }.sample_from(&model, 5, "")?;
-                names.iter().map(|n| model.vocab().strip(n).to_string() + " ").collect()
-            }
+        let sample = |model: &Model| -> Result<String> {
+            Ok(match model.vocab().is_text() {
+                true => sampling.generate(model, 40, "")?.replace('\n', "|") + "|",
+                false => {
+                    let names = sampling.sample_from(model, 5, "")?;
+                    names.iter().map(|n| model.vocab().strip(n).to_string() + " ").collect()
+                }
+            })
         };
-        assert_eq!(got, want, "{file}");
-        // saved now, the file names its type, and reads back the same
+        assert_eq!(sample(&model)?, want, "{file}");
+        // saved now, the file names its type and its hyperparameters, and reads back the same
         let path = tmp.path().join(format!("{file}.mm"));
         model.save(&path)?;
-        let named =
-            Tensor::read_safetensors(&path)?.into_iter().find(|(n, _)| n == "type").unwrap().1;
-        assert_eq!(Vec::<u8>::try_from(&named).unwrap(), kind.as_bytes(), "{file}");
-        assert_eq!(Model::load(&path)?.kind(), model.kind());
+        let tensors = Tensor::read_safetensors(&path)?;
+        let named = &tensors.iter().find(|(n, _)| n == "type").unwrap().1;
+        assert_eq!(Vec::<u8>::try_from(named).unwrap(), kind.as_bytes(), "{file}");
+        for (name, value) in model.config().iter() {
+            let t = &tensors.iter().find(|(n, _)| *n == format!("config.{name}")).unwrap().1;
+            assert_eq!(t.double_value(&[0]), value, "{file}: {name}");
+        }
+        let again = Model::load(&path)?;
+        assert_eq!((again.kind(), again.config()), (model.kind(), model.config()), "{file}");
+        assert_eq!(sample(&again)?, want, "{file}");
         seen.push(model.kind());
     }
     seen.sort_by_key(|k| k.name());
     seen.dedup();
-    assert_eq!(seen.len(), 10, "one file for each of version 3's ten types: {seen:?}");
-    Ok(())
+    Ok(seen)
 }

@@ -46,7 +46,7 @@ fn the_zoos_gpt_is_the_lectures_final_model_with_gpt_py_s_scale() -> Result<()> 
     let data = Tensor::from_slice(&vocab.encode_text(&text)?);
     let n = (0.9 * data.size()[0] as f64) as i64;
     let (train, val) = (data.narrow(0, 0, n), data.narrow(0, n, data.size()[0] - n));
-    let cfg = ModelConfig { n_embd: 64, n_head: 4, n_layer: 4, ..ModelConfig::default() };
+    let cfg = ModelConfig::default().with("n_embd", 64).with("n_head", 4).with("n_layer", 4);
     manual_seed(1337);
     let model = Model::new(ModelType::Gpt, &vocab, 32, &cfg, Device::Cpu)?;
     assert_eq!(model.n_params() as u64, r["params"].as_u64().unwrap());

@@ -26,7 +26,8 @@ fn small() -> (Vec<String>, Vocab) {
 
 /// Sizes small enough for a quick test.
 fn tiny() -> ModelConfig {
-    ModelConfig { n_layer: 2, n_head: 2, n_embd: 8, n_embd2: 12, dropout: 0.0 }
+    let sizes = [("n_layer", 2), ("n_head", 2), ("n_embd", 8), ("n_embd2", 12)];
+    sizes.into_iter().fold(ModelConfig::default(), |cfg, (name, n)| cfg.with(name, n))
 }
 
 #[test]
@@ -115,11 +116,11 @@ fn bad_sizes_are_errors_not_crashes() {
         with_torch_seed(0, || Model::new(kind, &v, block, &cfg, Device::Cpu))
     };
     let bad = |cfg: ModelConfig, kind| new(kind, block_size(&w), cfg).unwrap_err();
-    let e = bad(ModelConfig { n_head: 3, ..tiny() }, ModelType::Transformer);
+    let e = bad(tiny().with("n_head", 3), ModelType::Transformer);
     assert!(matches!(&e, Error::Param { name: "n_head", .. }), "{e}");
-    let e = bad(ModelConfig { n_embd: 0, ..tiny() }, ModelType::Mlp);
+    let e = bad(tiny().with("n_embd", 0), ModelType::Mlp);
     assert!(matches!(&e, Error::Param { name: "n_embd", .. }), "{e}");
-    let e = bad(ModelConfig { n_embd: 1 << 15, n_embd2: 1 << 15, ..tiny() }, ModelType::Gru);
+    let e = bad(tiny().with("n_embd", 1 << 15).with("n_embd2", 1 << 15), ModelType::Gru);
     assert!(e.to_string().contains("parameters") && e.to_string().contains("hint"), "{e}");
     let e = new(ModelType::Counts, 2, tiny()).unwrap_err();
     assert!(e.to_string().contains("CountModel::fit"), "{e}");
@@ -254,14 +255,9 @@ fn fewer_words_than_a_batch_train_as_in_makemore_py() -> Result<()> {
 fn makemore_py_model_pt_reads_as_the_same_network() -> Result<()> {
     let r = &makemore_reference()["pt"];
     let c = &r["config"];
-    let size = |k: &str| c[k].as_u64().unwrap() as usize;
-    let cfg = ModelConfig {
-        n_layer: size("n_layer"),
-        n_head: size("n_head"),
-        n_embd: size("n_embd"),
-        n_embd2: size("n_embd2"),
-        dropout: 0.0,
-    };
+    let size = |k: &str| c[k].as_u64().unwrap() as f64;
+    let names = ["n_layer", "n_head", "n_embd", "n_embd2"];
+    let cfg = names.into_iter().fold(ModelConfig::default(), |cfg, n| cfg.with(n, size(n)));
     let words = words();
     let vocab = Vocab::from_words(&words)?;
     let dir = std::path::PathBuf::from(r["dir"].as_str().unwrap());
@@ -292,7 +288,7 @@ fn makemore_py_model_pt_reads_as_the_same_network() -> Result<()> {
 /// Evaluation and sampling use those running statistics, and a model file keeps them.
 #[test]
 fn wavenet_is_part_5s_net_and_keeps_its_running_statistics() -> Result<()> {
-    use makemore::handmade::{
+    use makemore::handmade::layers::{
         BatchNorm1d, Embedding, FlattenConsecutive, Layer, Linear, Sequential, Tanh,
     };
     let words = words();

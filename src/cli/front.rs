@@ -7,7 +7,7 @@
 //! Nothing here may use the `makemore` crate (it links libtorch): only `makemore_bpe`.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -44,40 +44,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// Becomes `makemore-torch`, the program beside this one, with the same arguments (and the
-/// same name in its usage lines: `args[0]`).
-#[cfg(unix)]
+/// Becomes `makemore-torch`, the program beside this one (cargo builds and installs both there),
+/// with the same arguments and the same name in its usage lines (`args[0]`); elsewhere than on
+/// Unix, runs it and passes its exit status on.
 fn torch(args: &[OsString]) -> ExitCode {
-    use std::os::unix::process::CommandExt;
-    let program = sibling();
-    let mut command = std::process::Command::new(&program);
-    if let Some(name) = args.first() {
-        command.arg0(name);
-    }
-    let e = command.args(args.iter().skip(1)).exec(); // returns only on failure
-    cannot_run(&program, e)
-}
-
-/// Runs `makemore-torch`, the program beside this one, with the same arguments.
-#[cfg(not(unix))]
-fn torch(args: &[OsString]) -> ExitCode {
-    let program = sibling();
-    match std::process::Command::new(&program).args(args.iter().skip(1)).status() {
-        Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8),
-        Err(e) => cannot_run(&program, e),
-    }
-}
-
-/// `makemore-torch` in this program's folder (cargo builds and installs both there).
-fn sibling() -> PathBuf {
     let name = format!("makemore-torch{}", std::env::consts::EXE_SUFFIX);
-    match std::env::current_exe() {
-        Ok(me) => me.with_file_name(name),
-        Err(_) => PathBuf::from(name),
-    }
-}
-
-fn cannot_run(program: &Path, e: std::io::Error) -> ExitCode {
+    let program =
+        std::env::current_exe().map_or(PathBuf::from(&name), |me| me.with_file_name(&name));
+    let mut command = std::process::Command::new(&program);
+    command.args(args.iter().skip(1));
+    #[cfg(unix)]
+    let e = {
+        use std::os::unix::process::CommandExt;
+        command.arg0(args.first().map_or(OsString::from("makemore"), OsString::clone)).exec()
+    };
+    #[cfg(not(unix))]
+    let e = match command.status() {
+        Ok(status) => return ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8),
+        Err(e) => e,
+    };
     let hint = "`cargo build` and `cargo install --path .` put it beside makemore";
     eprintln!("error: cannot run {}: {e} (hint: {hint})", program.display());
     ExitCode::FAILURE

@@ -1,25 +1,9 @@
 //! makemore: give it words, one per line, it makes more like them; or a text, and it writes more
-//! of it. The command line asks and prints; the library decides and does the work (`Job`: a
-//! training as asked for; `Trainer::run`: makemore.py's loop; `Output`: the work dir).
-//!
-//! This is `makemore-torch`, the program with libtorch: the `makemore` a user types
-//! (src/cli/front.rs) runs `bpe` itself and becomes this program for everything else.
-//!
-//! ```text
-//! makemore -i data/names.txt -o out                 # makemore.py's way: a Transformer, until Ctrl-C
-//! makemore -i data/names.txt -o out --type mlp --max-steps 2000
-//! makemore -i data/names.txt -o out --sample-only   # 50 names, in train / in test / new
-//! makemore sample --input data/names.txt -n 5       # the lecture: cexze, momasurailezitynn, ...
-//! makemore train --input data/names.txt --model neural --out names.mm
-//! makemore eval --model names.mm --input data/names.txt
-//! makemore --text data/tinyshakespeare.txt -o shakespeare --max-steps 5000   # the GPT lecture's model
-//! makemore sample -o shakespeare -n 500                                       # 500 characters of it
-//! makemore bpe train -i data/tinyshakespeare.txt --vocab-size 2048 -o shakespeare  # a BPE tokenizer
-//! ```
-//!
-//! Errors print one line, `error: ... (hint: ...)`, and exit with status 1; a mistyped command
-//! line gets clap's usage message and status 2; Ctrl-C stops training with the best model kept,
-//! status 130.
+//! of it. This is `makemore-torch`, the program with libtorch: the `makemore` a user types
+//! (src/cli/front.rs) runs `bpe` itself and becomes this program for everything else. It asks and
+//! prints; the library decides (`Job`: a training as asked for; `Trainer::run`: makemore.py's
+//! loop; `Output`: the work dir). Errors print one line, `error: ... (hint: ...)`, status 1; a
+//! mistyped command line gets clap's usage, status 2; Ctrl-C keeps the best model, status 130.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -27,7 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::Parser;
-use indicatif::{ProgressBar, ProgressStyle};
 use makemore::prelude::*;
 use makemore::train::run::describe;
 use makemore::train::{job, Start};
@@ -78,18 +61,16 @@ fn train(a: &TrainArgs) -> Outcome {
     if a.sample_only {
         return print(job.samples(a.num_workers, &a.sampling.prefix)?);
     }
+    let path = job.output.model_path().display();
     match job.start()? {
         Start::Lecture(lecture) => {
-            let bar = Bar::new(Some(lecture.config.steps));
-            let fitted = lecture.fit(&mut bar.progress((lecture.config.steps / 20).max(1)));
-            bar.finish();
+            let steps = lecture.config.steps;
+            let fitted = lecture.fit(&mut progress(Some(steps), (steps / 20).max(1)));
+            end_status();
             let (model, loss) = fitted?;
-            let (kind, n, path) = (lecture.kind, lecture.words.len(), job.output.model_path());
-            note(&format!(
-                "saved the {kind} model ({n} words, {}) to {}",
-                describe(&model),
-                path.display()
-            ));
+            let (kind, n, about) = (lecture.kind, lecture.words.len(), describe(&model));
+            end_status();
+            note(&format!("saved the {kind} model ({n} words, {about}) to {path}"));
             print(format!("final loss: {loss}\n"))
         }
         Start::Loop { mut trainer, run, read_pt } => {
@@ -104,13 +85,11 @@ fn train(a: &TrainArgs) -> Outcome {
             let stop = Arc::new(AtomicBool::new(false));
             let flag = stop.clone();
             let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-            let bar = Bar::new(run.steps);
-            let summary = trainer.run(&run, &stop, bar.progress(10));
-            bar.finish();
+            let summary = trainer.run(&run, &stop, progress(run.steps, 10));
+            end_status();
             let summary = summary?;
             if let Some(best) = trainer.best() {
                 let stopped = if summary.stopped { "stopped by Ctrl-C; " } else { "" };
-                let path = job.output.model_path().display();
                 note(&format!("{stopped}best loss {best:.4}: the model is in {path}"));
             }
             Ok(summary.stopped)
@@ -118,59 +97,35 @@ fn train(a: &TrainArgs) -> Outcome {
     }
 }
 
-/// Progress: a bar on a terminal; plain lines when piped.
-struct Bar(Option<ProgressBar>);
-
-impl Bar {
-    fn new(steps: Option<usize>) -> Bar {
-        Bar(std::io::stderr().is_terminal().then(|| {
-            let (bar, template) = match steps {
-                Some(n) => (ProgressBar::new(n as u64), "{bar:25} {pos}/{len} | loss {msg}"),
-                None => {
-                    (ProgressBar::new_spinner(), "{spinner} step {pos} | loss {msg} | Ctrl-C: stop")
-                }
-            };
-            let style = ProgressStyle::with_template(template);
-            bar.set_style(style.unwrap_or_else(|_| ProgressStyle::default_bar()));
-            bar
-        }))
-    }
-
-    /// What every training reports, shown: the bar moves with each step (when piped, one step
-    /// line in `every`, makemore.py's), and every other event prints as a block above it.
-    fn progress(&self, every: usize) -> impl FnMut(&Event) -> std::io::Result<()> + '_ {
-        move |event| match (event, &self.0) {
-            (Event::Step { loss, seconds, .. }, Some(bar)) => {
-                bar.set_message(format!("{loss:.4} | {:.2} ms/step", seconds * 1e3));
-                bar.inc(1);
-                Ok(())
-            }
-            (Event::Step { step, .. }, None) if step % every != 0 => Ok(()),
-            (_, Some(bar)) => bar.suspend(|| writeln!(std::io::stdout(), "{event}")),
-            (_, None) => writeln!(std::io::stdout(), "{event}"),
+/// What every training reports, shown: on a terminal, each step rewrites one status line;
+/// piped, one step line in `every` (makemore.py's); every other event prints as a block.
+fn progress(steps: Option<usize>, every: usize) -> impl FnMut(&Event) -> std::io::Result<()> {
+    let (tty, of) =
+        (std::io::stderr().is_terminal(), steps.map_or(String::new(), |n| format!("/{n}")));
+    move |event| match event {
+        Event::Step { step, loss, seconds } if tty => {
+            let (n, ms) = (step + 1, seconds * 1e3);
+            write!(std::io::stderr(), "\r\x1b[Kstep {n}{of} | loss {loss:.4} | {ms:.2} ms/step")
+        }
+        Event::Step { step, .. } if step % every != 0 => Ok(()),
+        _ => {
+            end_status();
+            writeln!(std::io::stdout(), "{event}")
         }
     }
+}
 
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
+/// Clears the status line of [`progress`] on a terminal.
+fn end_status() {
+    if std::io::stderr().is_terminal() {
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
     }
 }
 
 fn sample(a: &SampleArgs) -> Outcome {
     let words = a.input.as_deref().map(read_words).transpose()?;
-    let (out, sampling) = (a.from.output(), a.sampling.sampling(a.seed));
-    let (context, smoothing, prefix) = (a.context, a.smoothing, &a.sampling.prefix);
-    print(job::samples(
-        out.as_ref(),
-        words.as_deref(),
-        context,
-        smoothing,
-        &sampling,
-        a.count,
-        prefix,
-    )?)
+    let (sampling, prefix) = (a.sampling.sampling(), &a.sampling.prefix);
+    print(job::samples(&a.source()?, words.as_deref(), a.seed, &sampling, a.count, prefix)?)
 }
 
 fn eval(a: &EvalArgs) -> Outcome {

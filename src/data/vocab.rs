@@ -32,10 +32,19 @@ pub struct Vocab {
     stoi: BTreeMap<char, i64>,
     /// `stoi` of the ASCII characters (-1: not in the vocabulary): most words are ASCII.
     ascii: [i64; 128],
-    /// A text's vocabulary (no boundary token), not a word list's.
-    text: bool,
-    /// A text's tokens by byte-pair encoding ([`Vocab::from_tokenizer`]) instead of characters.
-    bpe: Option<Arc<Bpe>>,
+    /// What the indices stand for.
+    units: Units,
+}
+
+/// What a vocabulary's indices stand for.
+#[derive(Clone, PartialEq, Eq)]
+enum Units {
+    /// A word list's characters, index 0 the boundary that starts and ends each word.
+    Words,
+    /// A text's characters (no boundary token).
+    Text,
+    /// A text's byte-pair tokens ([`Vocab::from_tokenizer`]).
+    Tokens(Arc<Bpe>),
 }
 
 /// A trained tokenizer and its `.model` text (what a model file keeps, and what tells two apart).
@@ -124,9 +133,8 @@ impl Vocab {
                 "build it with Vocab::from_text",
             ));
         }
-        let mut v = Vocab::from_sorted(itos[0], itos.into_iter().skip(1));
-        v.text = true;
-        Ok(v)
+        let v = Vocab::from_sorted(itos[0], itos.into_iter().skip(1));
+        Ok(Vocab { units: Units::Text, ..v })
     }
 
     fn from_sorted(boundary: char, chars: impl Iterator<Item = char>) -> Vocab {
@@ -136,7 +144,7 @@ impl Vocab {
         for (&c, &i) in stoi.range(..'\u{80}') {
             ascii[c as usize] = i;
         }
-        Vocab { itos, stoi, ascii, text: false, bpe: None }
+        Vocab { itos, stoi, ascii, units: Units::Words }
     }
 
     /// A text's vocabulary of byte-pair tokens: `tokenizer`'s ordinary tokens (a model of the
@@ -148,10 +156,8 @@ impl Vocab {
     pub fn from_tokenizer(tokenizer: Tokenizer) -> Result<Vocab> {
         tokenizer.check_saveable()?;
         let model = tokenizer.model_text();
-        let mut v = Vocab::from_sorted('\n', std::iter::empty());
-        v.text = true;
-        v.bpe = Some(Arc::new(Bpe { tokenizer, model }));
-        Ok(v)
+        let units = Units::Tokens(Arc::new(Bpe { tokenizer, model }));
+        Ok(Vocab { units, ..Vocab::from_sorted('\n', std::iter::empty()) })
     }
 
     /// [`Vocab::from_tokenizer`] of the tokenizer a `.model` text describes (as a model file
@@ -165,22 +171,29 @@ impl Vocab {
 
     /// The tokenizer of a vocabulary of byte-pair tokens, with its `.model` text.
     pub fn tokenizer(&self) -> Option<(&Tokenizer, &str)> {
-        self.bpe.as_deref().map(|b| (&b.tokenizer, b.model.as_str()))
+        self.bpe().map(|b| (&b.tokenizer, b.model.as_str()))
     }
 
     /// Where generating from a model of a text starts: index 0 (the lecture's
     /// `torch.zeros((1, 1))`, its first character: the newline in Shakespeare), or for byte-pair
     /// tokens the newline's.
     pub fn start(&self) -> Vec<i64> {
-        match &self.bpe {
-            Some(_) => self.encode_text("\n").unwrap_or_default(),
-            None => vec![0],
+        match self.units {
+            Units::Tokens(_) => self.encode_text("\n").unwrap_or_default(),
+            Units::Words | Units::Text => vec![0],
         }
     }
 
     /// True for a text's vocabulary ([`Vocab::from_text`]), false for a word list's.
     pub fn is_text(&self) -> bool {
-        self.text
+        self.units != Units::Words
+    }
+
+    fn bpe(&self) -> Option<&Bpe> {
+        match &self.units {
+            Units::Tokens(b) => Some(b),
+            Units::Words | Units::Text => None,
+        }
     }
 
     /// The indices of the characters of `s`, nothing added: the lecture's `encode` of a text.
@@ -188,7 +201,7 @@ impl Vocab {
     /// # Errors
     /// [`Error::UnknownChar`] for a character outside the vocabulary.
     pub fn encode_text(&self, s: &str) -> Result<Vec<i64>> {
-        if let Some(b) = &self.bpe {
+        if let Some(b) = self.bpe() {
             let ids = b.tokenizer.encode(s, &AllowedSpecial::None)?;
             return Ok(ids.into_iter().map(i64::from).collect());
         }
@@ -207,7 +220,7 @@ impl Vocab {
 
     /// Number of tokens, `.` included (27 for the names).
     pub fn len(&self) -> usize {
-        match &self.bpe {
+        match self.bpe() {
             Some(b) => b.tokenizer.vocab_size(),
             None => self.itos.len(),
         }
@@ -255,7 +268,7 @@ impl Vocab {
     /// # Errors
     /// [`Error::UnknownIndex`] for an index outside the vocabulary.
     pub fn decode(&self, ids: &[i64]) -> Result<String> {
-        if let Some(b) = &self.bpe {
+        if let Some(b) = self.bpe() {
             let bad = |&i: &i64| Error::UnknownIndex { index: i, len: self.len() };
             let ids: Vec<u32> = ids
                 .iter()
@@ -279,10 +292,10 @@ impl Vocab {
     /// What the vocabulary is, in a few words: `27 characters (.abc...z)`, a text's with its
     /// characters quoted, or `512 byte-pair tokens`.
     pub fn summary(&self) -> String {
-        match (&self.bpe, self.text) {
-            (Some(_), _) => format!("{} byte-pair tokens", self.len()),
-            (None, true) => format!("{} characters ({:?})", self.len(), self.as_string()),
-            (None, false) => format!("{} characters ({})", self.len(), self.as_string()),
+        match self.units {
+            Units::Tokens(_) => format!("{} byte-pair tokens", self.len()),
+            Units::Text => format!("{} characters ({:?})", self.len(), self.as_string()),
+            Units::Words => format!("{} characters ({})", self.len(), self.as_string()),
         }
     }
 
@@ -294,8 +307,8 @@ impl Vocab {
 
 impl fmt::Debug for Vocab {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let of = if self.text { "a text's " } else { "" };
-        if self.bpe.is_some() {
+        let of = if self.is_text() { "a text's " } else { "" };
+        if self.bpe().is_some() {
             return write!(f, "Vocab(a text's {} byte-pair tokens)", self.len());
         }
         write!(f, "Vocab({of}{} tokens: {:?})", self.len(), self.as_string())

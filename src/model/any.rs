@@ -39,11 +39,10 @@ impl Model {
         }
     }
 
-    /// The sizes of a network (makemore.py's defaults for the lecture's models, which have
-    /// none).
+    /// A network's hyperparameters (none for the lecture's models).
     pub fn config(&self) -> ModelConfig {
         match self {
-            Model::Network { cfg, .. } => *cfg,
+            Model::Network { cfg, .. } => cfg.clone(),
             _ => ModelConfig::default(),
         }
     }
@@ -57,7 +56,7 @@ impl Model {
         cfg: &ModelConfig,
         p: nn::Params,
     ) -> Result<Model> {
-        cfg.check(kind)?;
+        let cfg = cfg.for_type(kind)?;
         if block_size == 0 {
             let hint = "use the longest word plus one, as makemore.py does";
             let why = "a model reads at least one character";
@@ -72,7 +71,8 @@ impl Model {
                 "use CountModel::fit or NeuralModel::new",
             ));
         };
-        Ok(Model::Network { kind, cfg: *cfg, net: build(vocab, block_size, cfg, p)? })
+        let net = build(vocab, block_size, &cfg, p)?;
+        Ok(Model::Network { kind, cfg, net })
     }
 
     /// A network of makemore.py (`kind.is_makemore()`) with fresh weights, drawn from torch's
@@ -81,7 +81,7 @@ impl Model {
     ///
     /// # Errors
     /// [`Error::Param`] for the lecture's types (made by [`CountModel::fit`] and
-    /// [`NeuralModel::new`]), a block size of 0, or sizes [`ModelConfig::check`] refuses.
+    /// [`NeuralModel::new`]), a block size of 0, or a config [`ModelConfig::for_type`] refuses.
     pub fn new(
         kind: ModelType,
         vocab: &Vocab,

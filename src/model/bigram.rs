@@ -22,7 +22,6 @@ pub struct Bigram {
 
 impl Bigram {
     pub(crate) fn new(
-        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
@@ -52,10 +51,7 @@ impl ModelType {
 /// The type's facts: what it is, its sizes and checks, how to make one.
 pub(super) const SPEC: Spec = Spec {
     kind: ModelType::Bigram,
-    about: "makemore.py's bigram: a table of logits from zeros, trained with AdamW.",
-    defaults: ModelConfig::DEFAULT,
-    uses: &[],
-    dropout: false,
+    hypers: &[],
     check: no_check,
-    build: Some(|v, b, c, p| Ok(Box::new(Bigram::new(ModelType::Bigram, v, b, c, p)?))),
+    build: Some(|v, b, c, p| Ok(Box::new(Bigram::new(v, b, c, p)?))),
 };

@@ -4,7 +4,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::config::no_check;
+use super::config::{no_check, N_EMBD, N_EMBD2};
 use super::nn::{check_len, Embedding, Linear, Params};
 use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
@@ -24,13 +24,13 @@ pub struct Bow {
 
 impl Bow {
     pub(crate) fn new(
-        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
         mut p: Params,
     ) -> Result<Bow> {
-        let (v, e, e2) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_embd2 as i64);
+        let (v, e, e2) =
+            (vocab.len() as i64, cfg.size("n_embd") as i64, cfg.size("n_embd2") as i64);
         let wte = Embedding::new(&mut p, "wte", v, e)?;
         let wpe = Embedding::new(&mut p, "wpe", block_size as i64, e)?;
         let c_fc = Linear::new(&mut p, "context_block.mlp.c_fc", e, e2, true)?;
@@ -65,10 +65,7 @@ impl ModelType {
 /// The type's facts: what it is, its sizes and checks, how to make one.
 pub(super) const SPEC: Spec = Spec {
     kind: ModelType::Bow,
-    about: "Bag of words: the average of everything before, then an MLP.",
-    defaults: ModelConfig::DEFAULT,
-    uses: &["n_embd", "n_embd2"],
-    dropout: false,
+    hypers: &[N_EMBD, N_EMBD2],
     check: no_check,
-    build: Some(|v, b, c, p| Ok(Box::new(Bow::new(ModelType::Bow, v, b, c, p)?))),
+    build: Some(|v, b, c, p| Ok(Box::new(Bow::new(v, b, c, p)?))),
 };

@@ -11,7 +11,7 @@ use tch::{Kind, Tensor};
 
 use super::config::no_check;
 use super::table::{table_log_likelihood, table_rows};
-use super::{LanguageModel, ModelConfig, ModelType, Spec};
+use super::{LanguageModel, ModelType, Spec};
 use crate::data::{Dataset, Vocab};
 use crate::error::{non_negative, Error, Result};
 
@@ -184,15 +184,8 @@ impl ModelType {
 }
 
 /// The type's facts: what it is; it has no sizes, and is made by its own constructor.
-pub(super) const SPEC: Spec = Spec {
-    kind: ModelType::Counts,
-    about: "Normalized n-gram counts (the lecture, first half).",
-    defaults: ModelConfig::DEFAULT,
-    uses: &[],
-    dropout: false,
-    check: no_check,
-    build: None,
-};
+pub(super) const SPEC: Spec =
+    Spec { kind: ModelType::Counts, hypers: &[], check: no_check, build: None };
 
 #[cfg(test)]
 mod tests {

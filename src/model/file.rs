@@ -7,10 +7,10 @@
 //! | `type`        | UInt8 | the [`ModelType`]'s name in UTF-8 (`gru`); in version 3 files, Int64, its position in [`V3_TYPES`] |
 //! | `block_size`  | Int64 | characters of context                                        |
 //! | `smoothing`   | F64   | add-k smoothing of a count model (0 otherwise)              |
-//! | `config`      | Int64 | a network's `[n_layer, n_head, n_embd, n_embd2]`             |
+//! | `config.<name>` | F64 | a network's hyperparameters, by name (`config.n_embd`); in version 3 and 4 files, `config`, Int64 `[n_layer, n_head, n_embd, n_embd2]` |
 //! | `vocab`       | Int32 | the characters as Unicode code points, `.` first             |
 //! | `text`        | Int64 | `[1]` for a model of a text (no boundary token); absent for words |
-//! | `dropout`     | F64   | a network's dropout in training (absent: 0)                  |
+//! | `dropout`     | F64   | in version 3 and 4 files, a network's dropout (absent: 0)    |
 //! | `p.<name>`    | any   | the model's tensors: `p.counts`, `p.w`, makemore.py's names  |
 //! | `b.<name>`    | any   | its buffers: BatchNorm's running statistics (wavenet)        |
 //! | `train.*`     | any   | where training stopped, for `--resume` (see `crate::train`)  |
@@ -31,10 +31,13 @@ use crate::error::{Error, Result};
 
 /// "makemore" in ASCII, read as a big-endian number: marks the file as ours.
 const MAGIC: i64 = 0x6d61_6b65_6d6f_7265;
-/// The format version; bump it when the layout changes. Version 4: the type by its name.
-/// Version 3 (read too): the type by its position in the list of types of that version,
-/// [`V3_TYPES`]. Older files are refused with a line that says so (train the model again).
-const VERSION: i64 = 4;
+/// The format version; bump it when the layout changes. Version 5: the hyperparameters by name.
+/// Read too: version 4, the type by its name and makemore.py's four sizes in one tensor, and
+/// version 3, the type by its position in the list of types of that version, [`V3_TYPES`].
+/// Older files are refused with a line that says so (train the model again).
+const VERSION: i64 = 5;
+/// The sizes of version 3 and 4 files' `config` tensor, in its order.
+const V4_CONFIG: [&str; 4] = ["n_layer", "n_head", "n_embd", "n_embd2"];
 /// The list of types as version 3 files number them, frozen: a type added since has no number.
 const V3_TYPES: [&str; 10] =
     ["counts", "neural", "bigram", "mlp", "rnn", "gru", "bow", "transformer", "wavenet", "gpt"];
@@ -51,9 +54,9 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
     tensors.insert("type".into(), Tensor::from_slice(model.kind().name().as_bytes()));
     tensors.insert("block_size".into(), Tensor::from_slice(&[model.block_size() as i64]));
     tensors.insert("smoothing".into(), Tensor::from_slice(&[smoothing]));
-    let cfg = model.config();
-    let config = [cfg.n_layer, cfg.n_head, cfg.n_embd, cfg.n_embd2].map(|x| x as i64);
-    tensors.insert("config".into(), Tensor::from_slice(&config));
+    for (name, value) in model.config().iter() {
+        tensors.insert(format!("config.{name}"), Tensor::from_slice(&[value]));
+    }
     tensors.insert("vocab".into(), Tensor::from_slice(&codes));
     if model.vocab().is_text() {
         tensors.insert("text".into(), Tensor::from_slice(&[1i64]));
@@ -62,9 +65,6 @@ pub(crate) fn save(model: &Model, path: &Path, extra: Vec<(String, Tensor)>) -> 
         // a model of byte-pair tokens keeps its tokenizer (minbpe's .model text): sampling and
         // resuming decode with it, wherever the .model file went
         tensors.insert("tokenizer".into(), Tensor::from_slice(text.as_bytes()));
-    }
-    if cfg.dropout > 0.0 {
-        tensors.insert("dropout".into(), Tensor::from_slice(&[cfg.dropout]));
     }
     let params = model.parameters().into_iter().map(|(name, t)| (format!("p.{name}"), t));
     let buffers = model.buffers().into_iter().map(|(name, t)| (format!("b.{name}"), t));
@@ -121,7 +121,7 @@ pub(crate) fn load_on(
     }
     if marker[1] < 3 {
         return Err(bad(format!(
-            "it was written by an older makemore (format version {}; this one reads 3 and {VERSION})",
+            "it was written by an older makemore (format version {}; this one reads 3 to {VERSION})",
             marker[1]
         )));
     }
@@ -176,16 +176,10 @@ pub(crate) fn load_on(
             Model::Neural(NeuralModel::from_weights(&vocab, param("p.w")?).map_err(invalid)?)
         }
         _ => {
-            let c = ints("config", 4)?
-                .iter()
-                .map(|&x| usize::try_from(x).unwrap_or(usize::MAX))
-                .collect::<Vec<_>>();
-            let dropout = match tensors.get("dropout") {
-                Some(t) => t.f_double_value(&[0])?,
-                None => 0.0,
+            let cfg = match marker[1] {
+                3 | 4 => old_config(&ints("config", 4)?, tensors.get("dropout"))?,
+                _ => config(&tensors, kind).map_err(bad)?,
             };
-            let cfg =
-                ModelConfig { n_layer: c[0], n_head: c[1], n_embd: c[2], n_embd2: c[3], dropout };
             let block = usize::try_from(block_size)
                 .map_err(|_| bad(format!("its block size {block_size} is negative")))?;
             let model = Model::checked(kind, &vocab, block, &cfg, Params::with(device, false))
@@ -218,6 +212,42 @@ pub(crate) fn load_on(
     }
     let extra = tensors.into_iter().filter(|(k, _)| k.starts_with("train.")).collect();
     Ok((model, extra))
+}
+
+/// The hyperparameters of a version 5 file: its `config.<name>` tensors, each a name `kind`
+/// has (a name it lacks: a newer makemore wrote the file).
+fn config(
+    tensors: &BTreeMap<String, Tensor>,
+    kind: ModelType,
+) -> std::result::Result<ModelConfig, String> {
+    let mut cfg = ModelConfig::default();
+    for (key, t) in tensors.iter().filter(|(k, _)| k.starts_with("config.")) {
+        let name = &key["config.".len()..];
+        let hyper = kind.spec().hypers.iter().find(|h| h.name == name).ok_or_else(|| {
+            format!(
+                "its {kind} has a `{name}` this makemore does not know: a newer makemore wrote it"
+            )
+        })?;
+        match (t.kind(), t.numel()) {
+            (Kind::Double, 1) => {
+                cfg = cfg.with(hyper.name, t.f_double_value(&[0]).map_err(|e| e.to_string())?)
+            }
+            (k, n) => return Err(format!("its `{key}` is {n} {k:?}, expected one F64")),
+        }
+    }
+    Ok(cfg)
+}
+
+/// The sizes (and dropout) of a version 3 or 4 file.
+fn old_config(sizes: &[i64], dropout: Option<&Tensor>) -> Result<ModelConfig> {
+    let mut cfg = ModelConfig::default();
+    for (name, &size) in V4_CONFIG.iter().zip(sizes) {
+        cfg = cfg.with(name, size as f64);
+    }
+    match dropout {
+        Some(t) => Ok(cfg.with("dropout", t.f_double_value(&[0])?)),
+        None => Ok(cfg),
+    }
 }
 
 /// All tensors of a safetensors file, by name; a missing, unreadable or foreign file is an error

@@ -10,7 +10,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::config::heads_split;
+use super::config::{heads_split, DROPOUT, N_EMBD, N_HEAD, N_LAYER};
 use super::nn::{check_len, Embedding, LayerNorm, Linear, Params};
 use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
@@ -44,19 +44,19 @@ pub struct Gpt {
 
 impl Gpt {
     pub(crate) fn new(
-        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
         mut p: Params,
     ) -> Result<Gpt> {
-        let (v, c, n_head) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_head as i64);
+        let (v, c, n_head) =
+            (vocab.len() as i64, cfg.size("n_embd") as i64, cfg.size("n_head") as i64);
         let head_size = c / n_head;
         let token_embedding_table = Embedding::new(&mut p, "token_embedding_table", v, c)?;
         let position_embedding_table =
             Embedding::new(&mut p, "position_embedding_table", block_size as i64, c)?;
-        let mut blocks = Vec::with_capacity(cfg.n_layer);
-        for i in 0..cfg.n_layer {
+        let mut blocks = Vec::with_capacity(cfg.size("n_layer"));
+        for i in 0..cfg.size("n_layer") {
             let name = |part: &str| format!("blocks.{i}.{part}");
             let (mut key, mut query, mut value) = (Vec::new(), Vec::new(), Vec::new());
             for h in 0..n_head {
@@ -96,7 +96,7 @@ impl Gpt {
         let pos = Tensor::f_arange(t, (Kind::Int64, idx.device()))?;
         let tok_emb = self.token_embedding_table.forward(idx)?; // (B,T,C)
         let mut x = tok_emb.f_add(&self.position_embedding_table.forward(&pos)?)?; // (B,T,C)
-        let n_head = self.core.cfg.n_head as i64;
+        let n_head = self.core.cfg.size("n_head") as i64;
         for block in &self.blocks {
             x = block.forward(&x, n_head, dropout)?;
         }
@@ -109,7 +109,7 @@ impl Gpt {
 
     /// The loss with dropout on, as the lecture's `model.train()`.
     fn training_loss(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
-        crate::loss::cross_entropy(&self.run(x, self.core.cfg.dropout)?, y)
+        crate::loss::cross_entropy(&self.run(x, self.core.cfg.get("dropout").unwrap_or(0.0))?, y)
     }
 }
 
@@ -152,10 +152,7 @@ impl ModelType {
 /// The type's facts: what it is, its sizes and checks, how to make one.
 pub(super) const SPEC: Spec = Spec {
     kind: ModelType::Gpt,
-    about: "The GPT lecture's Transformer (gpt.py), with dropout.",
-    defaults: ModelConfig::DEFAULT,
-    uses: &["n_layer", "n_head", "n_embd"],
-    dropout: true,
+    hypers: &[N_LAYER, N_HEAD, N_EMBD, DROPOUT],
     check: heads_split,
-    build: Some(|v, b, c, p| Ok(Box::new(Gpt::new(ModelType::Gpt, v, b, c, p)?))),
+    build: Some(|v, b, c, p| Ok(Box::new(Gpt::new(v, b, c, p)?))),
 };

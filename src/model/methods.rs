@@ -33,6 +33,34 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method, by the name the command line takes.
+    pub const NAMES: [&'static str; 4] = ["one-hot", "index", "cross-entropy", "counts"];
+    const ALL: [Method; 4] = [Method::OneHot, Method::Index, Method::CrossEntropy, Method::Counts];
+}
+
+impl std::str::FromStr for Method {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Method> {
+        let i = Method::NAMES.iter().position(|n| *n == name);
+        let why = "there is no such method";
+        i.map(|i| Method::ALL[i]).ok_or(Error::param(
+            "method",
+            name,
+            why,
+            "use one-hot, index, cross-entropy or counts",
+        ))
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = Method::ALL.iter().position(|m| m == self).unwrap_or(0);
+        f.write_str(Method::NAMES[i])
+    }
+}
+
+impl Method {
     /// The thread count torch's ops run this method fastest with, for a program to set with
     /// `tch::set_num_threads` (the crate sets no process-wide state): `None` keeps torch's own.
     /// `OneHot` works on `(n, V)` tensors, which two threads share well. The others work on
@@ -54,16 +82,23 @@ pub struct TrainConfig {
     /// Gradient-descent steps (lecture: 100).
     pub steps: usize,
     /// Learning rate (lecture: 50, large because the net is tiny and the loss smooth).
-    pub lr: f64,
+    pub learning_rate: f64,
     /// Weight of the `(W**2).mean()` term, which pulls `W` to 0 like smoothing (lecture: 0.01).
     pub reg: f64,
     /// How the loss is computed.
     pub method: Method,
 }
 
+impl TrainConfig {
+    /// The lecture's: 100 steps at learning rate 50, `0.01 * (W**2).mean()`, by the counts.
+    pub const fn lecture() -> TrainConfig {
+        TrainConfig { steps: 100, learning_rate: 50.0, reg: 0.01, method: Method::Counts }
+    }
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { steps: 100, lr: 50.0, reg: 0.01, method: Method::Counts }
+        TrainConfig::lecture()
     }
 }
 
@@ -98,7 +133,7 @@ impl NeuralModel {
         cfg: &TrainConfig,
         on_step: &mut dyn FnMut(usize, f64),
     ) -> Result<Vec<f64>> {
-        let lr = non_negative("learning rate", cfg.lr)?;
+        let lr = non_negative("learning rate", cfg.learning_rate)?;
         let reg = non_negative("regularization", cfg.reg)?;
         let pass = Pass::new(self, data, cfg.method)?;
         let mut losses = Vec::with_capacity(cfg.steps.min(1 << 16));
@@ -274,7 +309,7 @@ mod tests {
     #[test]
     fn all_methods_give_the_same_loss_and_training() {
         let (v, d) = setup();
-        let cfg = |method| TrainConfig { steps: 20, lr: 1.0, reg: 0.01, method };
+        let cfg = |method| TrainConfig { steps: 20, learning_rate: 1.0, reg: 0.01, method };
         let mut runs = Vec::new();
         for method in [Method::OneHot, Method::Index, Method::CrossEntropy, Method::Counts] {
             let mut net = NeuralModel::new(&v, 1, 7).unwrap();
@@ -311,8 +346,10 @@ mod tests {
     fn bad_hyperparameters_are_errors() {
         let (v, d) = setup();
         let mut net = NeuralModel::new(&v, 1, 1).unwrap();
-        for (lr, reg) in [(-1.0, 0.0), (f64::NAN, 0.0), (1.0, -0.1), (1.0, f64::INFINITY)] {
-            let cfg = TrainConfig { steps: 1, lr, reg, method: Method::OneHot };
+        for (learning_rate, reg) in
+            [(-1.0, 0.0), (f64::NAN, 0.0), (1.0, -0.1), (1.0, f64::INFINITY)]
+        {
+            let cfg = TrainConfig { steps: 1, learning_rate, reg, method: Method::OneHot };
             assert!(matches!(net.train(&d, &cfg), Err(Error::Param { .. })));
         }
         let other = Dataset::new(&["emma".to_string()], &v, 2).unwrap();

@@ -4,7 +4,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::config::no_check;
+use super::config::{no_check, N_EMBD, N_EMBD2};
 use super::nn::{Embedding, Linear, Params};
 use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
@@ -23,14 +23,13 @@ pub struct Mlp {
 
 impl Mlp {
     pub(crate) fn new(
-        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
         mut p: Params,
     ) -> Result<Mlp> {
         let (v, block) = (vocab.len() as i64, block_size as i64);
-        let (e, e2) = (cfg.n_embd as i64, cfg.n_embd2 as i64);
+        let (e, e2) = (cfg.size("n_embd") as i64, cfg.size("n_embd2") as i64);
         let wte = Embedding::new(&mut p, "wte", v + 1, e)?;
         let hidden = Linear::new(&mut p, "mlp.0", block * e, e2, true)?;
         let head = Linear::new(&mut p, "mlp.2", e2, v, true)?;
@@ -69,10 +68,7 @@ impl ModelType {
 /// The type's facts: what it is, its sizes and checks, how to make one.
 pub(super) const SPEC: Spec = Spec {
     kind: ModelType::Mlp,
-    about: "Bengio et al. 2003: embeddings of the last characters, a tanh layer.",
-    defaults: ModelConfig::DEFAULT,
-    uses: &["n_embd", "n_embd2"],
-    dropout: false,
+    hypers: &[N_EMBD, N_EMBD2],
     check: no_check,
-    build: Some(|v, b, c, p| Ok(Box::new(Mlp::new(ModelType::Mlp, v, b, c, p)?))),
+    build: Some(|v, b, c, p| Ok(Box::new(Mlp::new(v, b, c, p)?))),
 };

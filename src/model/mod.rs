@@ -88,7 +88,7 @@ pub mod wavenet;
 pub use any::Model;
 pub use bigram::Bigram;
 pub use bow::Bow;
-pub use config::ModelConfig;
+pub use config::{Hyper, ModelConfig, Range};
 pub use counts::CountModel;
 pub use gpt::Gpt;
 pub use mlp::Mlp;
@@ -186,7 +186,7 @@ pub struct Core {
 impl Core {
     fn new(vocab: &Vocab, block_size: usize, cfg: &ModelConfig, p: nn::Params) -> Core {
         let (params, buffers) = p.into_lists();
-        Core { vocab: vocab.clone(), block_size, cfg: *cfg, params, buffers }
+        Core { vocab: vocab.clone(), block_size, cfg: cfg.clone(), params, buffers }
     }
 
     fn device(&self) -> Device {
@@ -215,15 +215,9 @@ pub struct ModelType(&'static str);
 pub struct Spec {
     /// The type.
     pub kind: ModelType,
-    /// What it is, in one line.
-    pub about: &'static str,
-    /// Its sizes unless told otherwise.
-    pub defaults: ModelConfig,
-    /// The sizes of [`ModelConfig`] it reads (`"n_embd"`, ...): each must be at least 1.
-    pub uses: &'static [&'static str],
-    /// Whether it has dropout.
-    pub dropout: bool,
-    /// Its own checks of the sizes, after the common ones ([`ModelConfig::check`]).
+    /// Its hyperparameters, by name, with their defaults: a model file stores them by name.
+    pub hypers: &'static [Hyper],
+    /// Its own checks of its config, after each hyperparameter's ([`ModelConfig::for_type`]).
     pub check: fn(&ModelConfig) -> Result<()>,
     /// Makes a network with weights drawn from torch's generator, or left to fill (a model
     /// file's): `(vocab, block_size, sizes, params)`. `None` for the lecture's two models,

@@ -6,7 +6,7 @@ use tch::{Kind, Tensor};
 
 use super::config::no_check;
 use super::table::{table_log_likelihood, table_rows};
-use super::{LanguageModel, ModelConfig, ModelType, Spec};
+use super::{LanguageModel, ModelType, Spec};
 use crate::data::{context_rows, Vocab};
 use crate::error::{Error, Result};
 
@@ -126,16 +126,8 @@ impl ModelType {
 }
 
 /// The type's facts: what it is; it has no sizes, and is made by its own constructor.
-pub(super) const SPEC: Spec = Spec {
-    kind: ModelType::Neural,
-    about:
-        "One linear layer trained by gradient descent on all the data (the lecture, second half).",
-    defaults: ModelConfig::DEFAULT,
-    uses: &[],
-    dropout: false,
-    check: no_check,
-    build: None,
-};
+pub(super) const SPEC: Spec =
+    Spec { kind: ModelType::Neural, hypers: &[], check: no_check, build: None };
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 
 use tch::Tensor;
 
-use super::config::no_check;
+use super::config::{no_check, N_EMBD, N_EMBD2};
 use super::nn::{Embedding, Linear, Params};
 use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
@@ -39,7 +39,8 @@ impl Rnn {
         cfg: &ModelConfig,
         mut p: Params,
     ) -> Result<Rnn> {
-        let (v, e, e2) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_embd2 as i64);
+        let (v, e, e2) =
+            (vocab.len() as i64, cfg.size("n_embd") as i64, cfg.size("n_embd2") as i64);
         let start = p.constant("start".into(), &[1, e2], 0.0)?;
         let wte = Embedding::new(&mut p, "wte", v, e)?;
         let cell = match kind == ModelType::Gru {
@@ -96,10 +97,7 @@ impl ModelType {
 /// The vanilla RNN's facts: what it is, its sizes and checks, how to make one.
 pub(super) const RNN: Spec = Spec {
     kind: ModelType::Rnn,
-    about: "A vanilla recurrent net.",
-    defaults: ModelConfig::DEFAULT,
-    uses: &["n_embd", "n_embd2"],
-    dropout: false,
+    hypers: &[N_EMBD, N_EMBD2],
     check: no_check,
     build: Some(|v, b, c, p| Ok(Box::new(Rnn::new(ModelType::Rnn, v, b, c, p)?))),
 };
@@ -107,7 +105,6 @@ pub(super) const RNN: Spec = Spec {
 /// The GRU's: the same net with the gated cell.
 pub(super) const GRU: Spec = Spec {
     kind: ModelType::Gru,
-    about: "A recurrent net with gates (GRU).",
     build: Some(|v, b, c, p| Ok(Box::new(Rnn::new(ModelType::Gru, v, b, c, p)?))),
     ..RNN
 };

@@ -4,7 +4,7 @@
 
 use tch::{Kind, Tensor};
 
-use super::config::heads_split;
+use super::config::{heads_split, N_EMBD, N_HEAD, N_LAYER};
 use super::nn::{check_len, Embedding, LayerNorm, Linear, Params};
 use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
@@ -37,17 +37,16 @@ pub struct Transformer {
 
 impl Transformer {
     pub(crate) fn new(
-        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
         mut p: Params,
     ) -> Result<Transformer> {
-        let (v, c) = (vocab.len() as i64, cfg.n_embd as i64);
+        let (v, c) = (vocab.len() as i64, cfg.size("n_embd") as i64);
         let wte = Embedding::new(&mut p, "transformer.wte", v, c)?;
         let wpe = Embedding::new(&mut p, "transformer.wpe", block_size as i64, c)?;
-        let mut blocks = Vec::with_capacity(cfg.n_layer);
-        for i in 0..cfg.n_layer {
+        let mut blocks = Vec::with_capacity(cfg.size("n_layer"));
+        for i in 0..cfg.size("n_layer") {
             let name = |part: &str| format!("transformer.h.{i}.{part}");
             blocks.push(Block {
                 ln_1: LayerNorm::new(&mut p, &name("ln_1"), c)?,
@@ -62,7 +61,7 @@ impl Transformer {
         let head = Linear::new(&mut p, "lm_head", c, v, false)?;
         Ok(Transformer {
             core: Core::new(vocab, block_size, cfg, p),
-            n_head: cfg.n_head as i64,
+            n_head: cfg.size("n_head") as i64,
             wte,
             wpe,
             blocks,
@@ -123,10 +122,7 @@ impl ModelType {
 /// The type's facts: what it is, its sizes and checks, how to make one.
 pub(super) const SPEC: Spec = Spec {
     kind: ModelType::Transformer,
-    about: "GPT-2's Transformer.",
-    defaults: ModelConfig::DEFAULT,
-    uses: &["n_layer", "n_head", "n_embd"],
-    dropout: false,
+    hypers: &[N_LAYER, N_HEAD, N_EMBD],
     check: heads_split,
-    build: Some(|v, b, c, p| Ok(Box::new(Transformer::new(ModelType::Transformer, v, b, c, p)?))),
+    build: Some(|v, b, c, p| Ok(Box::new(Transformer::new(v, b, c, p)?))),
 };

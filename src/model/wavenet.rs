@@ -10,6 +10,7 @@
 
 use tch::{Kind, Tensor};
 
+use super::config::{N_EMBD, N_EMBD2, N_LAYER};
 use super::nn::{BatchNorm, Embedding, Params};
 use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
@@ -37,17 +38,16 @@ pub struct Wavenet {
 
 impl Wavenet {
     pub(crate) fn new(
-        _kind: ModelType,
         vocab: &Vocab,
         block_size: usize,
         cfg: &ModelConfig,
         mut p: Params,
     ) -> Result<Wavenet> {
-        let (v, e, h) = (vocab.len() as i64, cfg.n_embd as i64, cfg.n_embd2 as i64);
+        let (v, e, h) = (vocab.len() as i64, cfg.size("n_embd") as i64, cfg.size("n_embd2") as i64);
         let wte = Embedding::new(&mut p, "wte", v, e)?;
-        let mut levels = Vec::with_capacity(cfg.n_layer);
+        let mut levels = Vec::with_capacity(cfg.size("n_layer"));
         let mut fan_in = 2 * e;
-        for i in 0..cfg.n_layer {
+        for i in 0..cfg.size("n_layer") {
             let scale = 1.0 / (fan_in as f64).sqrt();
             let weight = p.randn(format!("levels.{i}.weight"), &[fan_in, h], scale)?;
             levels
@@ -120,18 +120,15 @@ const MAX_LEVELS: usize = 10;
 /// neurons per level), its checks, how to make one.
 pub(super) const SPEC: Spec = Spec {
     kind: ModelType::Wavenet,
-    about: "Part 5's WaveNet: the context fused two characters at a time, with BatchNorm.",
-    defaults: ModelConfig { n_layer: 3, n_embd: 24, n_embd2: 128, ..ModelConfig::DEFAULT },
-    uses: &["n_layer", "n_embd", "n_embd2"],
-    dropout: false,
-    check: |cfg| match cfg.n_layer > MAX_LEVELS {
+    hypers: &[N_LAYER.or(3), N_EMBD.or(24), N_EMBD2.or(128)],
+    check: |cfg| match cfg.size("n_layer") > MAX_LEVELS {
         true => Err(Error::Param {
             name: "n_layer",
-            value: cfg.n_layer.to_string(),
+            value: cfg.size("n_layer").to_string(),
             why: "a wavenet of n_layer levels reads 2^n_layer characters",
             hint: format!("use at most {MAX_LEVELS} (part 5's: 3, a context of 8)"),
         }),
         false => Ok(()),
     },
-    build: Some(|v, b, c, p| Ok(Box::new(Wavenet::new(ModelType::Wavenet, v, b, c, p)?))),
+    build: Some(|v, b, c, p| Ok(Box::new(Wavenet::new(v, b, c, p)?))),
 };

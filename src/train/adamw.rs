@@ -27,12 +27,12 @@ const EPS: f64 = 1e-8;
 #[derive(Debug)]
 pub struct AdamW {
     /// The learning rate.
-    pub lr: f64,
+    pub learning_rate: f64,
     /// The decay rates of the moving averages of the gradient and of its square.
     pub betas: (f64, f64),
     /// Decoupled weight decay: every step shrinks every weight by `lr * weight_decay` of itself.
     pub weight_decay: f64,
-    params: Vec<Tensor>,
+    pub(super) params: Vec<Tensor>,
     pub(super) step: i64,
     /// The moving averages of the gradient and of its square, one per parameter.
     pub(super) m: Vec<Tensor>,
@@ -44,12 +44,12 @@ impl AdamW {
     ///
     /// # Errors
     /// [`Error::Torch`](crate::Error::Torch) from libtorch.
-    pub fn new(params: &[(String, Tensor)], lr: f64) -> Result<AdamW> {
+    pub fn new(params: &[(String, Tensor)], learning_rate: f64) -> Result<AdamW> {
         let zeros = || -> Result<Vec<Tensor>> {
             params.iter().map(|(_, p)| Ok(p.f_zeros_like()?.f_detach()?)).collect()
         };
         Ok(AdamW {
-            lr,
+            learning_rate,
             betas: (0.9, 0.999),
             weight_decay: 0.01,
             params: params.iter().map(|(_, p)| p.shallow_clone()).collect(),
@@ -76,7 +76,7 @@ impl AdamW {
         let (b1, b2) = self.betas;
         let bias1 = 1.0 - b1.powf(self.step as f64);
         let bias2 = 1.0 - b2.powf(self.step as f64);
-        let (lr, weight_decay) = (self.lr, self.weight_decay);
+        let (lr, weight_decay) = (self.learning_rate, self.weight_decay);
         let step_size = lr / bias1;
         tch::no_grad(|| -> Result<()> {
             for (p, (m, v)) in self.params.iter().zip(self.m.iter_mut().zip(self.v.iter_mut())) {

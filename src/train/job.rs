@@ -13,86 +13,99 @@ use crate::bpe::Tokenizer;
 use crate::data::{read_text, read_words, Vocab};
 use crate::error::{Error, Result};
 use crate::eval::{nll, text_nll};
-use crate::model::methods::{Method, TrainConfig};
+use crate::model::methods::TrainConfig;
 use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType};
 use crate::sample::Sampling;
 
 /// A training as asked for: makemore.py's flags, the GPT lecture's for a text, the lecture
-/// models'. `None` is a flag left out: the default of what is trained (a type's, a text's).
+/// models'. `None` is a flag left out whose default depends on what is trained (the type's, a
+/// text's); every other default is a preset's, [`Job::new`]'s.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The words to learn from (makemore.py's `-i`; `names.txt` when neither it nor `text`).
-    pub words: Option<PathBuf>,
-    /// A text to learn from as one stream (the GPT lecture's way).
-    pub text: Option<PathBuf>,
-    /// With `text`: a tokenizer's `.model` file, for a model of its byte-pair tokens.
-    pub tokenizer: Option<PathBuf>,
-    /// The type (a Transformer for words, [`TextOptions`]'s for a text).
+    /// What to learn from: words (makemore.py's `-i`) or a text.
+    pub data: Data,
+    /// The type (`None`: makemore.py's Transformer for words, [`TextOptions`]'s for a text).
     pub kind: Option<ModelType>,
+    /// The hyperparameters given; the type's defaults fill in the rest.
+    pub config: ModelConfig,
     /// Where the model goes, and the model `resume` continues.
     pub output: Output,
     /// Continue the model in `output` where it stopped.
     pub resume: bool,
     /// Train over a model saved in `output`.
     pub overwrite: bool,
-    /// Sizes over the type's defaults.
-    pub n_layer: Option<usize>,
-    pub n_head: Option<usize>,
-    pub n_embd: Option<usize>,
-    pub n_embd2: Option<usize>,
-    pub dropout: Option<f64>,
-    /// Training options over makemore.py's (or, on a text, [`TrainOptions::text`]).
+    /// Over [`TrainOptions::makemore_py`] (a text: [`TrainOptions::gpt_lecture`]; the lecture's
+    /// net: [`TrainConfig::lecture`]'s learning rate).
     pub batch_size: Option<usize>,
     pub learning_rate: Option<f64>,
     pub weight_decay: Option<f64>,
+    /// `None`: the type's, [`seed_of`].
     pub seed: Option<i64>,
     pub device: Device,
     /// Steps of this run; negative or `None`: until stopped (the lecture's net: its 100).
     pub max_steps: Option<i64>,
     /// Measure the losses (and keep the best model) every this many steps.
-    pub eval_every: Option<usize>,
-    /// On a text: its windows, and the batches its losses are the mean of.
-    pub block_size: Option<usize>,
-    pub eval_batches: Option<usize>,
-    /// The lecture's models: characters of context, add-k smoothing, the net's penalty and loss.
-    pub context: Option<usize>,
-    pub smoothing: Option<f64>,
-    pub reg: Option<f64>,
-    pub method: Option<Method>,
+    pub eval_every: usize,
+    /// The lecture's models: the net's training (its steps and learning rate are the job's)
+    /// and the counts' context and smoothing.
+    pub lecture: TrainConfig,
+    pub context: usize,
+    pub smoothing: f64,
     /// Threads of torch's CPU ops (torch's own, or the lecture method's).
     pub threads: Option<i32>,
     /// How training's samples are drawn; the seed is the job's.
     pub sampling: Sampling,
 }
 
-impl Default for Job {
-    fn default() -> Self {
+/// What a job learns from.
+#[derive(Debug, Clone)]
+pub enum Data {
+    /// A words file, one per line.
+    Words(PathBuf),
+    /// A text as one stream, of characters or of a tokenizer's byte-pair tokens (its `.model`).
+    Text { file: PathBuf, tokenizer: Option<PathBuf>, options: TextOptions },
+}
+
+impl Data {
+    /// The file read.
+    pub fn file(&self) -> &Path {
+        match self {
+            Data::Words(file) | Data::Text { file, .. } => file,
+        }
+    }
+}
+
+/// The seed a model of `kind` trains and samples with unless told: the GPT lecture's on a text
+/// (1337), makemore.py's for its networks (3407), the lecture's [`crate::SEED`] for its two.
+/// Sampling a saved model, by `--sample-only` or `makemore sample`, follows the same rule.
+pub fn seed_of(kind: ModelType, text: bool) -> i64 {
+    match (text, kind.is_makemore()) {
+        (true, _) => TrainOptions::gpt_lecture().seed,
+        (false, true) => TrainOptions::makemore_py().seed,
+        (false, false) => crate::SEED,
+    }
+}
+
+impl Job {
+    /// A job on `data` into `output` with every default.
+    pub fn new(data: Data, output: Output) -> Job {
         Job {
-            words: None,
-            text: None,
-            tokenizer: None,
+            data,
             kind: None,
-            output: Output::dir("out"),
+            config: ModelConfig::default(),
+            output,
             resume: false,
             overwrite: false,
-            n_layer: None,
-            n_head: None,
-            n_embd: None,
-            n_embd2: None,
-            dropout: None,
             batch_size: None,
             learning_rate: None,
             weight_decay: None,
             seed: None,
             device: Device::Cpu,
             max_steps: None,
-            eval_every: None,
-            block_size: None,
-            eval_batches: None,
-            context: None,
-            smoothing: None,
-            reg: None,
-            method: None,
+            eval_every: RunOptions::default().eval_every,
+            lecture: TrainConfig::lecture(),
+            context: CountModel::CONTEXT,
+            smoothing: CountModel::SMOOTHING,
             threads: None,
             sampling: Sampling::default(),
         }
@@ -145,84 +158,60 @@ impl Lecture {
 }
 
 impl Job {
+    fn text(&self) -> Option<&TextOptions> {
+        match &self.data {
+            Data::Text { options, .. } => Some(options),
+            Data::Words(_) => None,
+        }
+    }
+
     /// The type trained: the one asked for, else a text's or makemore.py's.
     pub fn kind(&self) -> ModelType {
-        let default =
-            if self.text.is_some() { TextOptions::default().kind } else { ModelType::Transformer };
+        let default = self.text().map_or(ModelType::Transformer, |t| t.kind);
         self.kind.unwrap_or(default)
-    }
-
-    /// The seed of a model of `kind`: the one asked for, else a text's, makemore.py's for its
-    /// networks, or the lecture's [`crate::SEED`] for the lecture's two.
-    fn seed_of(&self, kind: ModelType) -> i64 {
-        let default = match (self.text.is_some(), kind.is_makemore()) {
-            (true, _) => TrainOptions::text().seed,
-            (false, true) => TrainOptions::default().seed,
-            (false, false) => crate::SEED,
-        };
-        self.seed.unwrap_or(default)
-    }
-
-    /// The sizes of a network of `kind`: the flags over the type's defaults.
-    pub fn config(&self, kind: ModelType) -> ModelConfig {
-        let d = ModelConfig::of(kind);
-        ModelConfig {
-            n_layer: self.n_layer.unwrap_or(d.n_layer),
-            n_head: self.n_head.unwrap_or(d.n_head),
-            n_embd: self.n_embd.unwrap_or(d.n_embd),
-            n_embd2: self.n_embd2.unwrap_or(d.n_embd2),
-            dropout: self.dropout.unwrap_or(d.dropout),
-        }
     }
 
     /// The training options: the flags over makemore.py's, or a text's.
     pub fn options(&self) -> TrainOptions {
-        let d = if self.text.is_some() { TrainOptions::text() } else { TrainOptions::default() };
+        let d = match self.text() {
+            Some(_) => TrainOptions::gpt_lecture(),
+            None => TrainOptions::makemore_py(),
+        };
         TrainOptions {
             batch_size: self.batch_size.unwrap_or(d.batch_size),
             learning_rate: self.learning_rate.unwrap_or(d.learning_rate),
             weight_decay: self.weight_decay.unwrap_or(d.weight_decay),
-            seed: self.seed_of(self.kind()),
+            seed: self.seed.unwrap_or(seed_of(self.kind(), self.text().is_some())),
             device: self.device,
+            ..d
         }
     }
 
-    fn words_file(&self) -> PathBuf {
-        self.words.clone().unwrap_or("names.txt".into())
-    }
-
-    fn sampling(&self, seed: i64) -> Result<Sampling> {
-        let sampling = Sampling { seed, ..self.sampling };
-        sampling.check()?;
-        Ok(sampling)
-    }
-
     /// makemore.py's `--sample-only`: lines of samples of the model in `output` (makemore.py's
-    /// `model.pt` where there is no `model.mm`): 50 names grouped as in train / in test / new
-    /// when the words are given, or `chars` characters of a model of a text.
+    /// `model.pt` where there is no `model.mm`): 50 names grouped as in train / in test / new,
+    /// or `chars` characters of a model of a text, drawn as [`samples`] draws them.
     ///
     /// # Errors
     /// As [`Output::load`], [`Output::makemore_py`] and [`Checkpoint::samples`].
     pub fn samples(&self, chars: Option<usize>, prefix: &str) -> Result<String> {
-        let text = self.text.is_some();
+        let text = self.text().is_some();
+        let (kind, file) = (self.kind(), self.data.file());
         let pt = match text {
-            false => self.output.makemore_py(
-                self.kind(),
-                &self.config(self.kind()),
-                &self.words_file(),
-            )?,
+            false => self.output.makemore_py(kind, &self.config, file)?,
             true => None,
         };
         let checkpoint = match pt {
             Some(model) => Checkpoint { model, state: None },
             None => self.output.load(Device::Cpu, Expect { kind: self.kind, text: Some(text) })?,
         };
-        let saved = checkpoint.model.kind();
-        let seed = self.seed_of(saved);
-        let words = self.words.as_deref().map(read_words).transpose()?;
+        let words = match text {
+            false => Some(read_words(file)?),
+            true => None,
+        };
         let n = if text { chars } else { Some(50) };
-        let split_seed = saved.is_makemore().then_some(seed);
-        checkpoint.samples(&self.sampling(seed)?, n, prefix, words.as_deref(), split_seed)
+        let seed = self.seed.unwrap_or(seed_of(checkpoint.model.kind(), text));
+        let sampling = Sampling { seed, ..self.sampling };
+        draw(&checkpoint, &sampling, n, prefix, words.as_deref())
     }
 
     /// Checks the job, reads its data, sets torch's threads when asked, and says what it does.
@@ -234,9 +223,10 @@ impl Job {
     pub fn start(&self) -> Result<Start> {
         let kind = self.kind();
         let opts = self.options();
-        let sampling = self.sampling(opts.seed)?;
+        let sampling = Sampling { seed: opts.seed, ..self.sampling };
+        sampling.check()?;
         self.output.check_writable(self.resume, self.overwrite)?;
-        if !kind.is_makemore() && self.text.is_none() {
+        if !kind.is_makemore() && self.text().is_none() {
             return self.lecture(kind, opts.seed).map(Start::Lecture);
         }
         if let Some(threads) = self.threads {
@@ -245,66 +235,56 @@ impl Job {
         // the Trainer says why a model of words is not one of a text, and the other way round
         let expect = Expect { kind: self.kind, text: None };
         let mut read_pt = None;
-        let (trainer, input, run) = match &self.text {
-            Some(file) => {
+        let (trainer, run) = match &self.data {
+            Data::Text { file, tokenizer, options } => {
                 let text = read_text(file)?;
-                let eval_batches = self.eval_batches.unwrap_or(TextOptions::default().eval_batches);
-                let tokenizer = self.tokenizer.as_ref().map(Tokenizer::load).transpose()?;
+                let vocab = match tokenizer {
+                    Some(path) => Some(Vocab::from_tokenizer(Tokenizer::load(path)?)?),
+                    None => None,
+                };
                 let trainer = match self.resume {
                     true => {
                         let checkpoint = self.output.load(opts.device, expect)?;
                         let kept = checkpoint.model.vocab().tokenizer().map(|(_, model)| model);
-                        let given = tokenizer.map(Vocab::from_tokenizer).transpose()?;
-                        if given.as_ref().is_some_and(|v| v.tokenizer().map(|(_, m)| m) != kept) {
-                            return Err(Error::param(
-                                "--tokenizer",
-                                self.tokenizer
-                                    .as_ref()
-                                    .map_or(String::new(), |p| p.display().to_string()),
-                                "the model was trained with another tokenizer (or none)",
-                                "resume without --tokenizer: the model keeps its own",
-                            ));
+                        if vocab.as_ref().is_some_and(|v| v.tokenizer().map(|(_, m)| m) != kept) {
+                            let why = "the model was trained with another tokenizer (or none)";
+                            let hint = "resume without --tokenizer: the model keeps its own";
+                            let path = tokenizer.as_deref().unwrap_or(Path::new("")).display();
+                            return Err(Error::param("--tokenizer", path, why, hint));
                         }
-                        Trainer::resume_text(checkpoint, &text, &opts, eval_batches)?
+                        Trainer::resume_text(checkpoint, &text, &opts, options)?
                     }
                     false => {
-                        let block = self.block_size.unwrap_or(TextOptions::default().block_size);
-                        let cfg = self.config(kind);
-                        let vocab = match tokenizer {
-                            Some(t) => Vocab::from_tokenizer(t)?,
-                            None => Vocab::from_text(&text)?, // only for a new model: a resumed one keeps its own
-                        };
-                        Trainer::on_text_with(&text, vocab, kind, &cfg, &opts, block, eval_batches)?
+                        // a new model's vocabulary: a resumed one keeps its own
+                        let vocab = vocab.map_or_else(|| Vocab::from_text(&text), Ok)?;
+                        Trainer::on_text(&text, vocab, kind, &self.config, &opts, options)?
                     }
                 };
-                let every = self.eval_every.unwrap_or(RunOptions::default().eval_every);
-                (trainer, file.clone(), RunOptions { sample_every: every, ..RunOptions::default() })
+                (trainer, RunOptions { sample_every: self.eval_every, ..RunOptions::default() })
             }
-            None => {
-                let file = self.words_file();
-                let words = read_words(&file)?;
-                let cfg = self.config(kind);
+            Data::Words(file) => {
+                let words = read_words(file)?;
                 let pt = match self.resume {
-                    true => self.output.makemore_py(kind, &cfg, &file)?,
+                    true => self.output.makemore_py(kind, &self.config, file)?,
                     false => None,
                 };
                 let mut trainer = match (self.resume, &pt) {
                     (true, None) => {
                         Trainer::resume(self.output.load(opts.device, expect)?, &words, &opts)?
                     }
-                    _ => Trainer::new(&words, kind, &cfg, &opts)?,
+                    _ => Trainer::new(&words, kind, &self.config, &opts)?,
                 };
                 if let (Some(model), Some(dir)) = (&pt, self.output.log_dir()) {
                     trainer.set_weights(model)?; // then a fresh optimizer and step 0, as makemore.py resumes
                     read_pt = Some(dir.join(MAKEMORE_PY_FILE));
                 }
-                (trainer, file, RunOptions::default())
+                (trainer, RunOptions::default())
             }
         };
-        let name = input.file_name().unwrap_or_default().to_string_lossy();
+        let name = self.data.file().file_name().unwrap_or_default().to_string_lossy();
         let run = RunOptions {
             steps: self.max_steps.and_then(|n| usize::try_from(n).ok()),
-            eval_every: self.eval_every.unwrap_or(run.eval_every),
+            eval_every: self.eval_every,
             sampling,
             save_to: Some(self.output.model_path().to_path_buf()),
             log_dir: self.output.log_dir().map(Path::to_path_buf),
@@ -320,72 +300,105 @@ impl Job {
     fn lecture(&self, kind: ModelType, seed: i64) -> Result<Lecture> {
         if self.resume {
             let hint = "train it again, or resume one of makemore.py's models";
-            return Err(Error::param(
-                "--resume",
-                kind,
-                "the lecture's models train in one go",
-                hint,
-            ));
+            let why = "the lecture's models train in one go";
+            return Err(Error::param("--resume", kind, why, hint));
         }
-        let d = TrainConfig::default();
+        let d = TrainConfig::lecture();
         let steps = self.max_steps.unwrap_or(d.steps as i64);
         let steps = usize::try_from(steps).map_err(|_| {
             let why = "the lecture's net trains a given number of steps, not until Ctrl-C";
             Error::param("steps", steps, why, "pass a number >= 0, e.g. the lecture's 100")
         })?;
-        let method = self.method.unwrap_or(d.method);
-        let lr = self.learning_rate.unwrap_or(d.lr);
-        let config = TrainConfig { steps, lr, reg: self.reg.unwrap_or(d.reg), method };
-        if let Some(threads) = self.threads.or(method.threads()) {
+        let learning_rate = self.learning_rate.unwrap_or(d.learning_rate);
+        let config = TrainConfig { steps, learning_rate, ..self.lecture };
+        if let Some(threads) = self.threads.or(config.method.threads()) {
             tch::set_num_threads(threads);
         }
         Ok(Lecture {
             kind,
-            words: read_words(self.words_file())?,
+            words: read_words(self.data.file())?,
             config,
-            context: self.context.unwrap_or(CountModel::CONTEXT),
-            smoothing: self.smoothing.unwrap_or(CountModel::SMOOTHING),
+            context: self.context,
+            smoothing: self.smoothing,
             seed,
             output: self.output.clone(),
         })
     }
 }
 
-/// `makemore sample`: lines of `n` samples of the model in `from` (names grouped as in train /
-/// in test / new when `words` are given), or, with no model, of a count model of `context`
-/// characters and add-`smoothing` counts made from the words on the spot.
+/// Where `makemore sample` draws from: a saved model, or a count model of the words made on the
+/// spot with `context` characters and add-`smoothing` counts.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Saved(Output),
+    Counts { context: usize, smoothing: f64 },
+}
+
+impl Source {
+    /// The saved model of `output`, else a count model of `context` and `smoothing` (unless
+    /// told, [`CountModel`]'s).
+    ///
+    /// # Errors
+    /// [`Error::Param`] for `context` or `smoothing` with a saved model (it has its own).
+    pub fn new(
+        output: Option<Output>,
+        context: Option<usize>,
+        smoothing: Option<f64>,
+    ) -> Result<Source> {
+        match output {
+            Some(_) if context.is_some() || smoothing.is_some() => {
+                let why = "they make a count model from --input alone; a saved model has its own";
+                Err(Error::param("--smoothing and --context", "given", why, "leave them out"))
+            }
+            Some(out) => Ok(Source::Saved(out)),
+            None => Ok(Source::Counts {
+                context: context.unwrap_or(CountModel::CONTEXT),
+                smoothing: smoothing.unwrap_or(CountModel::SMOOTHING),
+            }),
+        }
+    }
+}
+
+/// `makemore sample`: lines of `n` samples of the model of `from` (names grouped as in train /
+/// in test / new when `words` are given). The seed is `seed`, else the model's type's
+/// ([`seed_of`]), as `--sample-only` draws them.
 ///
 /// # Errors
-/// [`Error::Param`] for `context` or `smoothing` with a saved model (it has its own); as
-/// [`Output::load`], [`CountModel::fit`] and [`Checkpoint::samples`].
+/// As [`Output::load`], [`CountModel::fit`] and [`Checkpoint::samples`].
 pub fn samples(
-    from: Option<&Output>,
+    from: &Source,
     words: Option<&[String]>,
-    context: Option<usize>,
-    smoothing: Option<f64>,
+    seed: Option<i64>,
     sampling: &Sampling,
     n: Option<usize>,
     prefix: &str,
 ) -> Result<String> {
-    sampling.check()?;
     let checkpoint = match from {
-        Some(_) if context.is_some() || smoothing.is_some() => {
-            let why = "they make a count model from --input alone; a saved model has its own";
-            return Err(Error::param("--smoothing and --context", "given", why, "leave them out"));
-        }
-        Some(out) => out.load(Device::Cpu, Expect::default())?,
-        None => {
+        Source::Saved(out) => out.load(Device::Cpu, Expect::default())?,
+        Source::Counts { context, smoothing } => {
             let words = words.unwrap_or_default();
-            let (context, smoothing) = (
-                context.unwrap_or(CountModel::CONTEXT),
-                smoothing.unwrap_or(CountModel::SMOOTHING),
-            );
-            let model = CountModel::fit(words, &Vocab::from_words(words)?, context, smoothing)?;
-            return Checkpoint { model: model.into(), state: None }
-                .samples(sampling, n, prefix, None, None);
+            let model = CountModel::fit(words, &Vocab::from_words(words)?, *context, *smoothing)?;
+            Checkpoint { model: model.into(), state: None }
         }
     };
-    checkpoint.samples(sampling, n, prefix, words, None)
+    let model = &checkpoint.model;
+    let seed = seed.unwrap_or(seed_of(model.kind(), model.vocab().is_text()));
+    let words = words.filter(|_| matches!(from, Source::Saved(_)));
+    draw(&checkpoint, &Sampling { seed, ..*sampling }, n, prefix, words)
+}
+
+/// The samples of a saved model, the words split as its training split them.
+fn draw(
+    checkpoint: &Checkpoint,
+    sampling: &Sampling,
+    n: Option<usize>,
+    prefix: &str,
+    words: Option<&[String]>,
+) -> Result<String> {
+    sampling.check()?;
+    let kind = checkpoint.model.kind();
+    let split_seed = kind.is_makemore().then_some(sampling.seed);
+    checkpoint.samples(sampling, n, prefix, words, split_seed)
 }
 
 /// `makemore eval`: the mean negative log likelihood per character of the words (or the text)

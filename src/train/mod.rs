@@ -37,8 +37,6 @@ pub use text::TextOptions;
 /// The training words the train loss is measured on (makemore.py draws 1,100 at random; these
 /// are fixed, so the curve does not jitter with the draw).
 const TRAIN_EVAL_WORDS: usize = 1000;
-/// AdamW's betas: makemore.py's (on a text, PyTorch's, as the GPT lecture's script).
-const BETAS: (f64, f64) = (0.9, 0.99);
 
 /// The losses of one evaluation: mean negative log likelihood per character.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -261,11 +259,8 @@ impl Trainer {
         digest: i64,
     ) -> Result<Trainer> {
         let params = model.parameters();
-        let mut adam = AdamW::new(&params, opts.learning_rate)?; // PyTorch's betas, the GPT lecture's
-        if !matches!(corpus, Corpus::Text(_)) {
-            adam.betas = BETAS;
-        }
-        adam.weight_decay = opts.weight_decay;
+        let adam = AdamW::new(&params, opts.learning_rate)?;
+        let adam = AdamW { betas: opts.betas, weight_decay: opts.weight_decay, ..adam };
         Ok(Trainer {
             model,
             params,

@@ -4,7 +4,7 @@ use tch::Device;
 
 use crate::error::{Error, Result};
 
-/// How to train; the defaults are makemore.py's.
+/// How to train; the default is [`TrainOptions::makemore_py`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainOptions {
     /// Words per step.
@@ -13,25 +13,41 @@ pub struct TrainOptions {
     pub learning_rate: f64,
     /// AdamW's weight decay: every step shrinks every weight by `lr * wd` of itself.
     pub weight_decay: f64,
+    /// AdamW's decay rates of its moving averages of the gradient and of its square.
+    pub betas: (f64, f64),
     /// Seeds torch's generator: the split, the initial weights and the batches.
     pub seed: i64,
     /// Where the model and the batches live.
     pub device: Device,
 }
 
-impl Default for TrainOptions {
-    fn default() -> Self {
+impl TrainOptions {
+    /// makemore.py's: batches of 32 words, AdamW at 5e-4 with betas (0.9, 0.99) and weight
+    /// decay 0.01, seed 3407.
+    pub const fn makemore_py() -> TrainOptions {
         TrainOptions {
             batch_size: 32,
             learning_rate: 5e-4,
             weight_decay: 0.01,
+            betas: (0.9, 0.99),
             seed: 3407,
             device: Device::Cpu,
         }
     }
-}
 
-impl TrainOptions {
+    /// The GPT lecture's (`gpt.py`): batches of 16 windows, learning rate 1e-3, its seed
+    /// (`torch.manual_seed(1337)`), and torch's AdamW: betas (0.9, 0.999), weight decay 0.01.
+    pub const fn gpt_lecture() -> TrainOptions {
+        let betas = (0.9, 0.999);
+        TrainOptions {
+            batch_size: 16,
+            learning_rate: 1e-3,
+            seed: 1337,
+            betas,
+            ..Self::makemore_py()
+        }
+    }
+
     pub(super) fn check(&self) -> Result<()> {
         if self.batch_size == 0 {
             return Err(Error::param(
@@ -44,6 +60,12 @@ impl TrainOptions {
         crate::error::non_negative("learning rate", self.learning_rate)?;
         crate::error::non_negative("weight decay", self.weight_decay)?;
         Ok(())
+    }
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions::makemore_py()
     }
 }
 

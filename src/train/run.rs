@@ -237,8 +237,9 @@ pub fn describe(model: &dyn LanguageModel) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Vocab;
     use crate::model::{ModelConfig, ModelType};
-    use crate::train::{Checkpoint, TrainOptions};
+    use crate::train::{Checkpoint, TextOptions, TrainOptions};
 
     fn words() -> Vec<String> {
         let w = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia"];
@@ -246,7 +247,7 @@ mod tests {
     }
 
     fn trainer() -> Trainer {
-        let cfg = ModelConfig { n_embd: 4, n_embd2: 8, ..ModelConfig::default() };
+        let cfg = ModelConfig::default().with("n_embd", 4).with("n_embd2", 8);
         let opts = TrainOptions { batch_size: 4, ..TrainOptions::default() };
         Trainer::new(&words(), ModelType::Mlp, &cfg, &opts).unwrap()
     }
@@ -339,15 +340,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("model.mm");
         let text = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n".repeat(4);
-        let cfg = ModelConfig {
-            n_embd: 8,
-            n_head: 2,
-            n_layer: 1,
-            dropout: 0.1,
-            ..ModelConfig::default()
+        let cfg = ModelConfig::default().with("n_embd", 8).with("n_head", 2).with("n_layer", 1);
+        let cfg = cfg.with("dropout", 0.1);
+        let opts = TrainOptions { batch_size: 4, ..TrainOptions::gpt_lecture() };
+        let text_opts =
+            |block_size| TextOptions { block_size, eval_batches: 3, ..TextOptions::gpt_lecture() };
+        let on_text = |kind, block| {
+            Trainer::on_text(&text, Vocab::from_text(&text)?, kind, &cfg, &opts, &text_opts(block))
         };
-        let opts = TrainOptions { batch_size: 4, seed: 1337, ..TrainOptions::default() };
-        let mut t = Trainer::on_text(&text, ModelType::Gpt, &cfg, &opts, 8, 3).unwrap();
+        let mut t = on_text(ModelType::Gpt, 8).unwrap();
         assert!(
             t.split().is_none()
                 && t.to_string().starts_with("324 characters of text (291 train, 33 val)"),
@@ -369,11 +370,13 @@ mod tests {
         let (again, _) = t.evaluate().unwrap();
         assert_eq!(again, t.evaluate().unwrap().0);
         let load = || Checkpoint::load(&path, tch::Device::Cpu).unwrap();
-        assert!(load().model.vocab().is_text() && load().model.config().dropout == 0.1);
-        let resumed = Trainer::resume_text(load(), &text, &opts, 3).unwrap();
+        assert!(
+            load().model.vocab().is_text() && load().model.config().get("dropout") == Some(0.1)
+        );
+        let resumed = Trainer::resume_text(load(), &text, &opts, &text_opts(8)).unwrap();
         assert!(resumed.steps() >= 6);
-        let e =
-            Trainer::resume_text(load(), &text.replace("Speak", "speak"), &opts, 3).unwrap_err();
+        let e = Trainer::resume_text(load(), &text.replace("Speak", "speak"), &opts, &text_opts(8))
+            .unwrap_err();
         assert!(e.to_string().contains("another text"), "{e}");
         let e = Trainer::resume(load(), &["ab".to_string()], &opts).unwrap_err();
         assert!(
@@ -381,17 +384,17 @@ mod tests {
             "{e}"
         );
         // too short a text for the block size, and the lecture's models, say so
-        let e = Trainer::on_text(&text, ModelType::Gpt, &cfg, &opts, 40, 3).err().unwrap();
+        let e = on_text(ModelType::Gpt, 40).err().unwrap();
         assert!(
             e.to_string().contains("block size = 40") && e.to_string().contains("33 characters"),
             "{e}"
         );
-        let e = Trainer::on_text(&text, ModelType::Counts, &cfg, &opts, 8, 3).err().unwrap();
+        let e = on_text(ModelType::Counts, 8).err().unwrap();
         assert!(e.to_string().contains("not a text"), "{e}");
         // a model of words cannot resume on a text
         let words = trainer();
         words.save(&path).unwrap();
-        let e = Trainer::resume_text(load(), &text, &opts, 3).err().unwrap();
+        let e = Trainer::resume_text(load(), &text, &opts, &text_opts(8)).err().unwrap();
         assert!(e.to_string().contains("trained on words"), "{e}");
     }
 

@@ -13,7 +13,8 @@ use crate::rng::with_torch_seed;
 use crate::rng::TorchGenerator;
 
 /// Training on a text, as the GPT lecture's script sets it up (its small model): the sizes of
-/// the stream and of what is generated from it. The training options are [`TrainOptions::text`].
+/// the stream and of what is generated from it. The training options are
+/// [`TrainOptions::gpt_lecture`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TextOptions {
     /// The type of model (the lecture's Transformer).
@@ -26,17 +27,16 @@ pub struct TextOptions {
     pub chars: usize,
 }
 
-impl Default for TextOptions {
-    fn default() -> Self {
+impl TextOptions {
+    /// The GPT lecture's small model (`gpt.py` before scaling up).
+    pub const fn gpt_lecture() -> TextOptions {
         TextOptions { kind: ModelType::Gpt, block_size: 32, eval_batches: 200, chars: 500 }
     }
 }
 
-impl TrainOptions {
-    /// The GPT lecture's training: batches of 16 windows, learning rate 1e-3, its seed
-    /// (`torch.manual_seed(1337)`), torch's weight decay.
-    pub fn text() -> TrainOptions {
-        TrainOptions { batch_size: 16, learning_rate: 1e-3, seed: 1337, ..TrainOptions::default() }
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions::gpt_lecture()
     }
 }
 
@@ -152,46 +152,22 @@ pub(super) fn text_kind(kind: ModelType) -> Result<()> {
 }
 
 impl Trainer {
-    /// The GPT lecture's start on a text: seed torch's generator, make the model (the text's
-    /// characters as its vocabulary, windows of `block_size`), draw the seed of the batches;
-    /// split the text 90/10 and draw the places of the `eval_batches` batches the losses are
-    /// measured on. AdamW with PyTorch's betas, as the lecture's.
+    /// The GPT lecture's start on a text: seed torch's generator, make the model (its
+    /// vocabulary: the text's characters, [`Vocab::from_text`], or a tokenizer's byte-pair
+    /// tokens, [`Vocab::from_tokenizer`]; windows of `text_opts.block_size`), draw the seed of
+    /// the batches; split the text 90/10 and draw the places of the `text_opts.eval_batches`
+    /// batches the losses are measured on. AdamW with PyTorch's betas, as the lecture's.
     ///
     /// # Errors
-    /// [`Error::Param`] for a lecture model type, bad options or sizes, a block size the text is
-    /// too short for; as [`Vocab::from_text`].
+    /// [`Error::Param`] for a vocabulary of words, a lecture model type, bad options or sizes, a
+    /// block size the text is too short for.
     pub fn on_text(
-        text: &str,
-        kind: ModelType,
-        cfg: &ModelConfig,
-        opts: &TrainOptions,
-        block_size: usize,
-        eval_batches: usize,
-    ) -> Result<Trainer> {
-        Trainer::on_text_with(
-            text,
-            Vocab::from_text(text)?,
-            kind,
-            cfg,
-            opts,
-            block_size,
-            eval_batches,
-        )
-    }
-
-    /// [`Trainer::on_text`] with a vocabulary of its own: [`Vocab::from_tokenizer`]'s byte-pair
-    /// tokens (the model reads and writes token ids), or a text's characters.
-    ///
-    /// # Errors
-    /// As [`Trainer::on_text`]; [`Error::Param`] for a vocabulary of words.
-    pub fn on_text_with(
         text: &str,
         vocab: Vocab,
         kind: ModelType,
         cfg: &ModelConfig,
         opts: &TrainOptions,
-        block_size: usize,
-        eval_batches: usize,
+        text_opts: &TextOptions,
     ) -> Result<Trainer> {
         opts.check()?;
         if !vocab.is_text() {
@@ -204,6 +180,7 @@ impl Trainer {
             ));
         }
         text_kind(kind)?;
+        let TextOptions { block_size, eval_batches, .. } = *text_opts;
         if eval_batches == 0 {
             let hint = "use 200, the lecture's eval_iters";
             return Err(Error::param(
@@ -238,7 +215,7 @@ impl Trainer {
         checkpoint: Checkpoint,
         text: &str,
         opts: &TrainOptions,
-        eval_batches: usize,
+        text_opts: &TextOptions,
     ) -> Result<Trainer> {
         opts.check()?;
         let bad = |why: &'static str, hint: &'static str| {
@@ -265,7 +242,7 @@ impl Trainer {
             checkpoint.model.vocab(),
             block,
             opts.batch_size,
-            eval_batches.max(1),
+            text_opts.eval_batches.max(1),
             state.split_seed,
         )?;
         Self::restore(checkpoint, Corpus::Text(stream), opts)

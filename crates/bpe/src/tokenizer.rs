@@ -24,6 +24,30 @@ pub enum AllowedSpecial {
     Set(HashSet<String>),
 }
 
+impl AllowedSpecial {
+    /// The names [`AllowedSpecial::named`] takes, minbpe's with dashes.
+    pub const NAMES: [&'static str; 3] = ["all", "none", "none-raise"];
+
+    /// `all`, `none` or `none-raise` (minbpe's `"none_raise"`, the default).
+    ///
+    /// # Errors
+    /// [`BpeError::Param`] for another name.
+    pub fn named(name: &str) -> Result<AllowedSpecial> {
+        match name {
+            "all" => Ok(AllowedSpecial::All),
+            "none" => Ok(AllowedSpecial::None),
+            "none-raise" | "none_raise" => Ok(AllowedSpecial::NoneRaise),
+            _ => Err(unknown("--allowed-special", name, "use all, none or none-raise")),
+        }
+    }
+}
+
+/// A name that is none of the listed ones.
+fn unknown(flag: &'static str, name: &str, hint: &str) -> BpeError {
+    let (value, why, hint) = (name.to_string(), "there is no such name", hint.to_string());
+    BpeError::Param { name: flag, value, why, hint }
+}
+
 /// A byte-level BPE tokenizer: merges, the vocab they give, a split pattern and special tokens.
 ///
 /// * `Tokenizer::new(None)` is minbpe's `BasicTokenizer` (no split),
@@ -47,6 +71,24 @@ pub struct Tokenizer {
 }
 
 impl Tokenizer {
+    /// The split patterns [`Tokenizer::with_pattern`] takes by name.
+    pub const PATTERNS: [&'static str; 3] = ["gpt4", "gpt2", "none"];
+
+    /// An untrained tokenizer that splits as `name` says: `gpt4` (GPT-4's pattern, minbpe's
+    /// `RegexTokenizer` default), `gpt2`, or `none` (the whole text is one sequence of bytes:
+    /// minbpe's `BasicTokenizer`).
+    ///
+    /// # Errors
+    /// [`BpeError::Param`] for another name.
+    pub fn with_pattern(name: &str) -> Result<Self> {
+        match name {
+            "gpt4" => Tokenizer::new(Some(Pattern::Gpt4)),
+            "gpt2" => Tokenizer::new(Some(Pattern::Gpt2)),
+            "none" => Tokenizer::new(None),
+            _ => Err(unknown("--pattern", name, "use gpt4, gpt2 or none")),
+        }
+    }
+
     /// A tokenizer with the 256 byte tokens and no merges, splitting with `pattern` (`None`: no
     /// split, minbpe's `BasicTokenizer`). Errors when a custom pattern does not compile.
     pub fn new(pattern: Option<Pattern>) -> Result<Self> {
