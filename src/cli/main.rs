@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use clap::Parser;
 use makemore::prelude::*;
-use makemore::train::run::describe;
 use makemore::train::{job, Start};
 
 mod args;
@@ -61,39 +60,23 @@ fn train(a: &TrainArgs) -> Outcome {
     if a.sample_only {
         return print(job.samples(a.num_workers, &a.sampling.prefix)?);
     }
-    let path = job.output.model_path().display();
-    match job.start()? {
-        Start::Lecture(lecture) => {
-            let steps = lecture.config.steps;
-            let fitted = lecture.fit(&mut progress(Some(steps), (steps / 20).max(1)));
-            end_status();
-            let (model, loss) = fitted?;
-            let (kind, n, about) = (lecture.kind, lecture.words.len(), describe(&model));
-            end_status();
-            note(&format!("saved the {kind} model ({n} words, {about}) to {path}"));
-            print(format!("final loss: {loss}\n"))
-        }
-        Start::Loop { mut trainer, run, read_pt } => {
-            if let Some(pt) = read_pt {
-                note(&format!("read makemore.py's {}", pt.display()));
-            }
-            note(&trainer.to_string());
-            if run.steps == Some(0) {
-                note("--max-steps 0: nothing to train");
-                return Ok(false);
-            }
-            let stop = Arc::new(AtomicBool::new(false));
-            let flag = stop.clone();
-            let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-            let summary = trainer.run(&run, &stop, progress(run.steps, 10));
-            end_status();
-            let summary = summary?;
-            if let Some(best) = trainer.best() {
-                let stopped = if summary.stopped { "stopped by Ctrl-C; " } else { "" };
-                note(&format!("{stopped}best loss {best:.4}: the model is in {path}"));
-            }
-            Ok(summary.stopped)
-        }
+    let mut start = job.start()?;
+    start.header().iter().for_each(|line| note(line));
+    let stop = Arc::new(AtomicBool::new(false));
+    if matches!(start, Start::Loop { .. }) {
+        let flag = stop.clone();
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    let (steps, every) = start.steps();
+    let ended = start.run(&stop, &mut progress(steps, every));
+    end_status();
+    let ended = ended?;
+    if !ended.said.is_empty() {
+        note(&ended.said);
+    }
+    match ended.final_loss {
+        Some(loss) => print(format!("final loss: {loss}\n")).map(|_| ended.stopped),
+        None => Ok(ended.stopped),
     }
 }
 

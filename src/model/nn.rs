@@ -159,6 +159,11 @@ impl Linear {
         self.w.shallow_clone()
     }
 
+    /// The bias, `(n_out,)` (the same tensor), if it has one.
+    pub fn bias(&self) -> Option<Tensor> {
+        self.b.as_ref().map(Tensor::shallow_clone)
+    }
+
     /// `x @ W.T + b`: `(..., n_in)` → `(..., n_out)`.
     ///
     /// # Errors
@@ -181,6 +186,11 @@ impl Embedding {
     /// As [`Linear::new`].
     pub fn new(p: &mut Params, name: &str, n: i64, dim: i64) -> Result<Embedding> {
         Ok(Embedding { w: p.normal(format!("{name}.weight"), &[n, dim])? })
+    }
+
+    /// The table, `(n, dim)` (the same tensor).
+    pub fn weight(&self) -> Tensor {
+        self.w.shallow_clone()
     }
 
     /// The vectors of `ids`: `(...)` → `(..., dim)`.

@@ -4,9 +4,11 @@
 //! what may be read, replaced or refused is decided here.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
 use tch::Device;
 
+use super::run::describe;
 use super::workdir::{Expect, Output, MAKEMORE_PY_FILE};
 use super::{fit_lecture, Checkpoint, Event, RunOptions, TextOptions, TrainOptions, Trainer};
 use crate::bpe::Tokenizer;
@@ -155,6 +157,73 @@ impl Lecture {
         model.save(self.output.model_path())?;
         Ok((model, loss))
     }
+}
+
+impl Start {
+    /// What is about to happen, in lines: makemore.py's `model.pt` read, the trainer.
+    pub fn header(&self) -> Vec<String> {
+        match self {
+            Start::Lecture(_) => Vec::new(),
+            Start::Loop { trainer, read_pt, .. } => {
+                let pt = read_pt.iter().map(|pt| format!("read makemore.py's {}", pt.display()));
+                pt.chain([trainer.to_string()]).collect()
+            }
+        }
+    }
+
+    /// The steps it takes (`None`: until stopped), and one step in how many a log shows.
+    pub fn steps(&self) -> (Option<usize>, usize) {
+        match self {
+            Start::Lecture(l) => (Some(l.config.steps), (l.config.steps / 20).max(1)),
+            Start::Loop { run, .. } => (run.steps, 10), // makemore.py's
+        }
+    }
+
+    /// Trains, reporting each event to `on_event`, until done or `stop` is set (makemore.py's
+    /// loop; the lecture's models train in one go), and saves the model.
+    ///
+    /// # Errors
+    /// As [`Lecture::fit`] and [`Trainer::run`].
+    pub fn run(
+        &mut self,
+        stop: &AtomicBool,
+        on_event: &mut dyn FnMut(&Event) -> std::io::Result<()>,
+    ) -> Result<Ended> {
+        match self {
+            Start::Lecture(lecture) => {
+                let (model, loss) = lecture.fit(on_event)?;
+                let (kind, n) = (lecture.kind, lecture.words.len());
+                let (about, path) = (describe(&model), lecture.output.model_path().display());
+                let said = format!("saved the {kind} model ({n} words, {about}) to {path}");
+                Ok(Ended { said, final_loss: Some(loss), stopped: false })
+            }
+            Start::Loop { run, .. } if run.steps == Some(0) => {
+                let said = "--max-steps 0: nothing to train".to_string();
+                Ok(Ended { said, final_loss: None, stopped: false })
+            }
+            Start::Loop { trainer, run, .. } => {
+                let summary = trainer.run(run, stop, on_event)?;
+                let stopped = if summary.stopped { "stopped by Ctrl-C; " } else { "" };
+                let path = run.save_to.as_deref().unwrap_or(Path::new("")).display();
+                let said = match trainer.best() {
+                    Some(best) => format!("{stopped}best loss {best:.4}: the model is in {path}"),
+                    None => String::new(),
+                };
+                Ok(Ended { said, final_loss: None, stopped: summary.stopped })
+            }
+        }
+    }
+}
+
+/// How a training ended.
+#[derive(Debug)]
+pub struct Ended {
+    /// What it did, in a line (empty: nothing to say).
+    pub said: String,
+    /// The lecture's models: the loss of the model saved.
+    pub final_loss: Option<f64>,
+    /// True when the stop flag ended it (the best model kept).
+    pub stopped: bool,
 }
 
 impl Job {

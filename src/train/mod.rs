@@ -27,7 +27,7 @@ pub mod workdir;
 
 pub use adamw::AdamW;
 pub use checkpoint::{Checkpoint, TrainState};
-pub use job::{Job, Lecture, Start};
+pub use job::{Ended, Job, Lecture, Start};
 pub use lecture::fit_lecture;
 pub use loss_log::LossLog;
 pub use options::{parse_device, TrainOptions};
