@@ -29,7 +29,7 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json target/tokenizer_reference.json
+reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json target/tokenizer_reference.json target/gpt2_reference.json
 target/micrograd_reference.json: tests/reference/micrograd.py requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/micrograd.py $@
@@ -67,8 +67,9 @@ target/part5_reference.json: tests/reference/part5.py tests/reference/part2.py d
 
 ## reference-full: parts 2-5's runs at the lecture's 200,000 steps -> tests/reference/part2_full.json,
 ##   part2_exercises_full.json, part3_full.json, part4_full.json, part5_full.json, the GPT lecture's
-##   at its 5,000 -> tests/reference/gpt_full.json (committed: what the committed notebooks'
-##   outputs are checked against)
+##   at its 5,000 -> tests/reference/gpt_full.json, the GPT-2 lecture's 124M for 50 steps ->
+##   tests/reference/gpt2_full.json (committed: what the committed notebooks' outputs and
+##   `MAKEMORE_GPT2_FULL=1 cargo test --test gpt2` are checked against)
 reference-full: setup data/tinyshakespeare.txt
 	$(PY) tests/reference/part2.py data/names.txt tests/reference/part2_full.json
 	cd tests/reference && ../../$(PY) part2_exercises.py ../../data/names.txt part2_exercises_full.json
@@ -76,6 +77,7 @@ reference-full: setup data/tinyshakespeare.txt
 	$(PY) tests/reference/part4.py data/names.txt tests/reference/part4_full.json
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt part5_full.json
 	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt tests/reference/gpt_full.json
+	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt tests/reference/gpt2_full.json --full
 
 # the GPT lecture's chapter 4 trains six models 5,000 steps each (~10 min of Python): tests run
 # them (and the notebook) at GPT_TEST_STEPS; the full run's values are committed (reference-full)
@@ -89,6 +91,14 @@ data/taylorswift.txt: data/taylorswift.txt.sha256
 	@bash data/fetch.sh taylorswift.txt
 data/minbpe/%: data/minbpe/%.sha256
 	@bash data/fetch.sh minbpe/$*
+# the GPT-2 lecture: its code at the commits the tests run (build-nanogpt's train_gpt2.py), a small
+# config in a few seconds; the 124M's 50 steps are committed (reference-full)
+NANOGPT := $(patsubst %.sha256,%,$(wildcard data/build-nanogpt/steps/*.py.sha256))
+data/build-nanogpt/%: data/build-nanogpt/%.sha256
+	@bash data/fetch.sh build-nanogpt/$*
+target/gpt2_reference.json: tests/reference/gpt2.py tests/reference/offline.py data/tinyshakespeare.txt $(NANOGPT) requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt $@
 
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target

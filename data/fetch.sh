@@ -9,6 +9,9 @@
 #                                            1acefe8: tests/taylorswift.txt), for the bpe tests
 #   bash data/fetch.sh minbpe                minbpe's code at 1acefe8 (minbpe/*.py, tests/test_tokenizer.py)
 #                                            into data/minbpe/, the tokenizer lecture's reference
+#   bash data/fetch.sh build-nanogpt         build-nanogpt's train_gpt2.py (MIT) after the lecture's
+#                                            commits the tests run (data/build-nanogpt/steps/NN_HASH_*.py:
+#                                            the file at commit HASH), the GPT-2 lecture's reference
 # `make data` fetches the first two. Sources, in order: $MAKEMORE_NAMES ($MAKEMORE_TEXT,
 # $MAKEMORE_PY, $MAKEMORE_TAYLOR), ../shared/ (names.txt, tinyshakespeare.txt, reference/makemore.py,
 # reference/minbpe/tests/taylorswift.txt), the same
@@ -22,13 +25,18 @@ if [ "$file" = minbpe ]; then
   for f in __init__.py base.py basic.py regex.py gpt4.py; do bash "$self" "minbpe/minbpe/$f"; done
   exec bash "$self" minbpe/tests/test_tokenizer.py
 fi
+if [ "$file" = build-nanogpt ]; then
+  for f in build-nanogpt/steps/*.py.sha256; do bash "$self" "${f%.sha256}"; done
+  exit 0
+fi
 case "$file" in
   minbpe/*) var=MAKEMORE_MINBPE_FILE; shared="reference/$file" ;;
+  build-nanogpt/steps/*) var=MAKEMORE_NANOGPT_FILE; shared="reference/$file" ;;
   names.txt) var=MAKEMORE_NAMES; shared=names.txt ;;
   tinyshakespeare.txt) var=MAKEMORE_TEXT; shared=tinyshakespeare.txt ;;
   makemore.py) var=MAKEMORE_PY; shared=reference/makemore.py ;;
   taylorswift.txt) var=MAKEMORE_TAYLOR; shared=reference/minbpe/tests/taylorswift.txt ;;
-  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt, makemore.py, taylorswift.txt or minbpe, not $file" >&2; exit 2 ;;
+  *) echo "error: fetch.sh fetches names.txt, tinyshakespeare.txt, makemore.py, taylorswift.txt, minbpe or build-nanogpt, not $file" >&2; exit 2 ;;
 esac
 URL="https://raw.githubusercontent.com/karpathy/makemore/master/$file"
 if [ "$file" = tinyshakespeare.txt ]; then
@@ -37,6 +45,9 @@ elif [ "$file" = taylorswift.txt ]; then
   URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/tests/taylorswift.txt"
 elif [ "${file%%/*}" = minbpe ]; then
   URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/${file#minbpe/}"
+elif [ "${file%%/*}" = build-nanogpt ]; then
+  commit=$(basename "$file" | cut -d_ -f2)
+  URL="https://raw.githubusercontent.com/karpathy/build-nanogpt/$commit/train_gpt2.py"
 fi
 want=$(cut -d' ' -f1 "$file.sha256")
 SHA256="$(pwd)/../scripts/sha256.py"

@@ -36,6 +36,7 @@ pub use makemore_bpe as bpe;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod gpt2;
 pub mod handmade;
 pub mod interrupt;
 pub mod io;

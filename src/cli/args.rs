@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use makemore::prelude::*;
-use makemore::train::{job::Data, job::Source, parse_device, Job};
+use makemore::train::{job::Data, parse_device, saved::Source, Job};
 
 /// Give it words, one per line, it makes more like them: character-level language models from
 /// Karpathy's makemore lecture (counts, a one-layer net) to makemore.py's MLP, RNN, GRU, bag of

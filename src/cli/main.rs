@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use makemore::prelude::*;
-use makemore::train::{job, Start};
+use makemore::train::{saved, Start};
 
 mod args;
 mod bpe;
@@ -108,12 +108,12 @@ fn end_status() {
 fn sample(a: &SampleArgs) -> Outcome {
     let words = a.input.as_deref().map(read_words).transpose()?;
     let (sampling, prefix) = (a.sampling.sampling(), &a.sampling.prefix);
-    print(job::samples(&a.source()?, words.as_deref(), a.seed, &sampling, a.count, prefix)?)
+    print(saved::samples(&a.source()?, words.as_deref(), a.seed, &sampling, a.count, prefix)?)
 }
 
 fn eval(a: &EvalArgs) -> Outcome {
     let why = "eval scores a saved model";
     let out =
         a.from.output().ok_or(Error::param("model", "none", why, "--model FILE or -o DIR"))?;
-    print(format!("mean nll: {}\n", job::score(&out, &a.input)?))
+    print(format!("mean nll: {}\n", saved::score(&out, &a.input)?))
 }

@@ -1,7 +1,7 @@
-//! The `makemore` command's three jobs as a person asks for them: train ([`Job`]: every flag
-//! left out is `None`, and the defaults of what is trained are filled in here), sample
-//! ([`samples`]) and score ([`score`]). The command line parses and prints; what a flag means and
-//! what may be read, replaced or refused is decided here.
+//! A training as a person asks for it ([`Job`]: the presets' defaults, and `None` for a flag
+//! whose default depends on what is trained), checked and started ([`Start`]), and run to its
+//! end ([`Ended`]). The command line parses and prints; what a flag means and what may be read,
+//! replaced or refused is decided here (sampling and scoring a saved model: [`super::saved`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -9,12 +9,12 @@ use std::sync::atomic::AtomicBool;
 use tch::Device;
 
 use super::run::describe;
+use super::saved::seed_of;
 use super::workdir::{Expect, Output, MAKEMORE_PY_FILE};
 use super::{fit_lecture, Checkpoint, Event, RunOptions, TextOptions, TrainOptions, Trainer};
 use crate::bpe::Tokenizer;
 use crate::data::{read_text, read_words, Vocab};
 use crate::error::{Error, Result};
-use crate::eval::{nll, text_nll};
 use crate::model::methods::TrainConfig;
 use crate::model::{CountModel, LanguageModel, Model, ModelConfig, ModelType};
 use crate::sample::Sampling;
@@ -74,17 +74,6 @@ impl Data {
         match self {
             Data::Words(file) | Data::Text { file, .. } => file,
         }
-    }
-}
-
-/// The seed a model of `kind` trains and samples with unless told: the GPT lecture's on a text
-/// (1337), makemore.py's for its networks (3407), the lecture's [`crate::SEED`] for its two.
-/// Sampling a saved model, by `--sample-only` or `makemore sample`, follows the same rule.
-pub fn seed_of(kind: ModelType, text: bool) -> i64 {
-    match (text, kind.is_makemore()) {
-        (true, _) => TrainOptions::gpt_lecture().seed,
-        (false, true) => TrainOptions::makemore_py().seed,
-        (false, false) => crate::SEED,
     }
 }
 
@@ -258,7 +247,7 @@ impl Job {
 
     /// makemore.py's `--sample-only`: lines of samples of the model in `output` (makemore.py's
     /// `model.pt` where there is no `model.mm`): 50 names grouped as in train / in test / new,
-    /// or `chars` characters of a model of a text, drawn as [`samples`] draws them.
+    /// or `chars` characters of a model of a text, drawn as [`super::saved::samples`] draws them.
     ///
     /// # Errors
     /// As [`Output::load`], [`Output::makemore_py`] and [`Checkpoint::samples`].
@@ -280,7 +269,7 @@ impl Job {
         let n = if text { chars } else { Some(50) };
         let seed = self.seed.unwrap_or(seed_of(checkpoint.model.kind(), text));
         let sampling = Sampling { seed, ..self.sampling };
-        draw(&checkpoint, &sampling, n, prefix, words.as_deref())
+        super::saved::draw(&checkpoint, &sampling, n, prefix, words.as_deref())
     }
 
     /// Checks the job, reads its data, sets torch's threads when asked, and says what it does.
@@ -393,98 +382,4 @@ impl Job {
             output: self.output.clone(),
         })
     }
-}
-
-/// Where `makemore sample` draws from: a saved model, or a count model of the words made on the
-/// spot with `context` characters and add-`smoothing` counts.
-#[derive(Debug, Clone)]
-pub enum Source {
-    Saved(Output),
-    Counts { context: usize, smoothing: f64 },
-}
-
-impl Source {
-    /// The saved model of `output`, else a count model of `context` and `smoothing` (unless
-    /// told, [`CountModel`]'s).
-    ///
-    /// # Errors
-    /// [`Error::Param`] for `context` or `smoothing` with a saved model (it has its own).
-    pub fn new(
-        output: Option<Output>,
-        context: Option<usize>,
-        smoothing: Option<f64>,
-    ) -> Result<Source> {
-        match output {
-            Some(_) if context.is_some() || smoothing.is_some() => {
-                let why = "they make a count model from --input alone; a saved model has its own";
-                Err(Error::param("--smoothing and --context", "given", why, "leave them out"))
-            }
-            Some(out) => Ok(Source::Saved(out)),
-            None => Ok(Source::Counts {
-                context: context.unwrap_or(CountModel::CONTEXT),
-                smoothing: smoothing.unwrap_or(CountModel::SMOOTHING),
-            }),
-        }
-    }
-}
-
-/// `makemore sample`: lines of `n` samples of the model of `from` (names grouped as in train /
-/// in test / new when `words` are given). The seed is `seed`, else the model's type's
-/// ([`seed_of`]), as `--sample-only` draws them.
-///
-/// # Errors
-/// As [`Output::load`], [`CountModel::fit`] and [`Checkpoint::samples`].
-pub fn samples(
-    from: &Source,
-    words: Option<&[String]>,
-    seed: Option<i64>,
-    sampling: &Sampling,
-    n: Option<usize>,
-    prefix: &str,
-) -> Result<String> {
-    let checkpoint = match from {
-        Source::Saved(out) => out.load(Device::Cpu, Expect::default())?,
-        Source::Counts { context, smoothing } => {
-            let words = words.unwrap_or_default();
-            let model = CountModel::fit(words, &Vocab::from_words(words)?, *context, *smoothing)?;
-            Checkpoint { model: model.into(), state: None }
-        }
-    };
-    let model = &checkpoint.model;
-    let seed = seed.unwrap_or(seed_of(model.kind(), model.vocab().is_text()));
-    let words = words.filter(|_| matches!(from, Source::Saved(_)));
-    draw(&checkpoint, &Sampling { seed, ..*sampling }, n, prefix, words)
-}
-
-/// The samples of a saved model, the words split as its training split them.
-fn draw(
-    checkpoint: &Checkpoint,
-    sampling: &Sampling,
-    n: Option<usize>,
-    prefix: &str,
-    words: Option<&[String]>,
-) -> Result<String> {
-    sampling.check()?;
-    let kind = checkpoint.model.kind();
-    let split_seed = kind.is_makemore().then_some(sampling.seed);
-    checkpoint.samples(sampling, n, prefix, words, split_seed)
-}
-
-/// `makemore eval`: the mean negative log likelihood per character of the words (or the text)
-/// in `input` under the model saved in `from`.
-///
-/// # Errors
-/// As [`Output::load`], [`read_words`] and [`read_text`]; [`Error::Scoring`] when the model
-/// cannot score the input (a character it has never seen).
-pub fn score(from: &Output, input: &Path) -> Result<f64> {
-    let model = from.load(Device::Cpu, Expect::default())?.model;
-    let loss = match model.vocab().is_text() {
-        true => read_text(input).map_err(Error::from).map(|text| text_nll(&model, &text)),
-        false => read_words(input).map(|words| nll(&model, &words)),
-    }?;
-    loss.map_err(|e| Error::Scoring {
-        input: input.to_path_buf(),
-        model: from.model_path().into(),
-        cause: Box::new(e),
-    })
 }

@@ -22,6 +22,7 @@ mod lecture;
 mod loss_log;
 mod options;
 pub mod run;
+pub mod saved;
 mod text;
 pub mod workdir;
 

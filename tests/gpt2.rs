@@ -1,0 +1,102 @@
+//! The GPT-2 lecture's model against its code (build-nanogpt at 9ac321e, "gpt-2
+//! initialization", run by tests/reference/gpt2.py on the venv's torch): the same parameter
+//! count, and from `manual_seed(1337)` the same loss at every step of its loop (AdamW at 3e-4 on
+//! DataLoaderLite's batches of tiny Shakespeare in GPT-2 tokens), to the last digit Python
+//! prints. `make test` runs a small config; the lecture's 124M is checked against the committed
+//! tests/reference/gpt2_full.json by `make reference-full`'s run (MAKEMORE_GPT2_FULL=1).
+
+use makemore::bpe::{AllowedSpecial, Tokenizer};
+use makemore::gpt2::{Config, DataLoaderLite, Gpt2};
+use makemore::prelude::*;
+use makemore::Result;
+
+mod common;
+
+const SHAKESPEARE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/tinyshakespeare.txt");
+
+/// target/gpt2_reference.json, written by `make reference` (tests/reference/gpt2.py).
+fn gpt2_reference() -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/gpt2_reference.json");
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e} (hint: run `make reference`)"));
+    serde_json::from_str(&text).expect("gpt2_reference.json is valid JSON")
+}
+
+/// The file's main loop at `config` for `steps` steps: the losses as Python prints them.
+fn lecture_loop(config: &Config, steps: usize) -> Result<(Vec<String>, i64)> {
+    let text = read_text(SHAKESPEARE)?;
+    let tokens = Tokenizer::gpt2()?.encode(&text, &AllowedSpecial::NoneRaise)?;
+    let mut loader = DataLoaderLite::new(&tokens, 4, 32)?;
+    assert_eq!((loader.len(), loader.batches_per_epoch()), (338025, 2640)); // the lecture's prints
+    let model = with_torch_seed(1337, || Gpt2::new(config))?; // torch.manual_seed(1337); GPT(config)
+    let mut optimizer = AdamW::new(&model.parameters(), 3e-4)?;
+    let mut losses = Vec::new();
+    for _ in 0..steps {
+        let (x, y) = loader.next_batch()?;
+        optimizer.zero_grad();
+        let (_, loss) = model.loss(&x, &y)?;
+        loss.backward();
+        optimizer.step()?;
+        losses.push(repr(loss.double_value(&[])));
+    }
+    Ok((losses, model.n_params()))
+}
+
+#[test]
+fn the_lectures_loop_gives_its_losses_at_every_step() -> Result<()> {
+    let r = &gpt2_reference()["small"];
+    let c = &r["config"];
+    let size = |k: &str| c[k].as_u64().unwrap() as usize;
+    let config = Config {
+        block_size: size("block_size"),
+        vocab_size: size("vocab_size"),
+        n_layer: size("n_layer"),
+        n_head: size("n_head"),
+        n_embd: size("n_embd"),
+    };
+    let want: Vec<String> = common::strings(&r["losses"]);
+    let (got, n_params) = lecture_loop(&config, want.len())?;
+    assert_eq!(n_params, r["n_params"].as_i64().unwrap());
+    assert_eq!(got, want);
+    Ok(())
+}
+
+#[test]
+fn gpt2_124m_has_the_lectures_parameter_count() -> Result<()> {
+    let want = gpt2_reference()["gpt2_params"].as_i64().unwrap();
+    // under the seed's lock: the model draws from torch's generator, which the other tests seed
+    let model = with_torch_seed(0, || Gpt2::new(&Config::gpt2()))?;
+    assert_eq!(model.n_params(), want); // 124,439,808
+    let names: Vec<String> = model.parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names[..3],
+        ["transformer.wte.weight", "transformer.wpe.weight", "transformer.h.0.ln_1.weight"]
+    );
+    assert!(!names.iter().any(|n| n == "lm_head.weight"), "the tied weight is one parameter");
+    Ok(())
+}
+
+/// The lecture's 124M, 50 steps (minutes): with MAKEMORE_GPT2_FULL=1, against the committed
+/// tests/reference/gpt2_full.json.
+#[test]
+fn gpt2_124m_gives_the_lectures_50_losses() -> Result<()> {
+    if std::env::var_os("MAKEMORE_GPT2_FULL").is_none() {
+        return Ok(());
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/gpt2_full.json");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let want = common::strings(&r["gpt2"]["losses"]);
+    let (got, _) = lecture_loop(&Config::gpt2(), want.len())?;
+    assert_eq!(got, want);
+    Ok(())
+}
+
+#[test]
+fn bad_sizes_and_inputs_are_errors() {
+    let bad = Config { n_head: 5, ..Config::gpt2() };
+    assert!(Gpt2::new(&bad).unwrap_err().to_string().contains("n_head"));
+    assert!(Config::named("gpt3").is_err());
+    assert_eq!(Config::named("d12").unwrap().vocab_size, 50304);
+    assert!(DataLoaderLite::new(&[1, 2, 3], 4, 32).is_err());
+}

@@ -1,0 +1,94 @@
+"""The lecture "Let's reproduce GPT-2 (124M)" (build-nanogpt), its code run on the venv's torch:
+the values the crate's GPT-2 (src/gpt2/) must give, for tests/gpt2.rs.
+
+    python tests/reference/gpt2.py data/tinyshakespeare.txt target/gpt2_reference.json [--full]
+
+The lecture's code is build-nanogpt's train_gpt2.py at commit 9ac321e ("gpt-2 initialization",
+MIT; `bash data/fetch.sh build-nanogpt` puts it in data/build-nanogpt/steps/): its classes
+(CausalSelfAttention, MLP, Block, GPTConfig, GPT, DataLoaderLite) are executed from that file,
+unmodified, and driven as its main code drives them: torch.manual_seed(1337), DataLoaderLite(B=4,
+T=32) on tiny Shakespeare, GPT(config), torch.optim.AdamW(lr=3e-4), a step per batch, printing
+`step {i}, loss: {loss.item()}`. Two changes, said here: tiktoken's "gpt2" encoding is read from
+r50k_base's rank file that tiktoken-rs ships (the same ranks; nothing is downloaded), and the
+config is a small one (2 layers, 4 heads, 64 wide, block 32) for `make test`; with --full the
+lecture's GPT-2 (124M) itself, 50 steps (minutes on 2 cores: the committed
+tests/reference/gpt2_full.json).
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from offline import ROOT, tiktoken_offline  # noqa: E402
+
+tiktoken_offline()
+import tiktoken  # noqa: E402
+
+_get = tiktoken.get_encoding
+tiktoken.get_encoding = lambda name: _get("r50k_base" if name == "gpt2" else name)
+
+STEP = os.path.join(ROOT, "data", "build-nanogpt", "steps", "10_9ac321e_gpt_2_initialization.py")
+SMALL = dict(block_size=32, vocab_size=50257, n_layer=2, n_head=4, n_embd=64)
+
+
+def lecture_code():
+    """The classes of the lecture's file: everything before its main code runs."""
+    code = open(STEP).read().split("# attempt to autodetect the device")[0]
+    scope = {"__name__": "train_gpt2"}
+    exec(compile(code, STEP, "exec"), scope)
+    return scope
+
+
+def train(scope, text_dir, config, steps):
+    """The file's main code at `config`: the step lines' losses, as Python prints them."""
+    GPT, GPTConfig, DataLoaderLite = scope["GPT"], scope["GPTConfig"], scope["DataLoaderLite"]
+    cwd = os.getcwd()
+    os.chdir(text_dir)  # DataLoaderLite reads input.txt
+    try:
+        torch.manual_seed(1337)
+        train_loader = DataLoaderLite(B=4, T=32)
+        model = GPT(GPTConfig(**config))
+    finally:
+        os.chdir(cwd)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4)
+    losses = []
+    for i in range(steps):
+        x, y = train_loader.next_batch()
+        optimizer.zero_grad()
+        logits, loss = model(x, y)
+        loss.backward()
+        optimizer.step()
+        losses.append(repr(loss.item()))
+        print(f"step {i}, loss: {loss.item()}", flush=True)
+    return {"config": config, "losses": losses, "n_params": sum(p.numel() for p in model.parameters())}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("text")
+    ap.add_argument("out")
+    ap.add_argument("--full", action="store_true", help="GPT-2 (124M), 50 steps")
+    args = ap.parse_args()
+    text_dir = os.path.join(ROOT, "target", "gpt2_text")
+    os.makedirs(text_dir, exist_ok=True)
+    link = os.path.join(text_dir, "input.txt")
+    if not os.path.exists(link):
+        os.symlink(os.path.abspath(args.text), link)
+    scope = lecture_code()
+    out = {"step": os.path.basename(STEP)}
+    if args.full:
+        out["gpt2"] = train(scope, text_dir, {}, 50)
+    else:
+        out["small"] = train(scope, text_dir, SMALL, 10)
+        out["gpt2_params"] = sum(p.numel() for p in scope["GPT"](scope["GPTConfig"]()).parameters())
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(out, f, indent=1)
+    os.replace(tmp, args.out)
+
+
+if __name__ == "__main__":
+    main()
