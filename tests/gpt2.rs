@@ -100,3 +100,37 @@ fn bad_sizes_and_inputs_are_errors() {
     assert_eq!(Config::named("d12").unwrap().vocab_size, 50304);
     assert!(DataLoaderLite::new(&[1, 2, 3], 4, 32).is_err());
 }
+
+/// The file's generation (top-k 50 from "Hello, I'm a language model,", `manual_seed(42)`, 5 x
+/// 30 tokens) on the small model made after `manual_seed(1337)`: the same ids, the same `> `
+/// lines.
+#[test]
+fn generation_draws_the_lectures_tokens_and_lines() -> Result<()> {
+    let r = &gpt2_reference();
+    let c = &r["small"]["config"];
+    let size = |k: &str| c[k].as_u64().unwrap() as usize;
+    let config = Config {
+        block_size: size("block_size"),
+        vocab_size: size("vocab_size"),
+        n_layer: size("n_layer"),
+        n_head: size("n_head"),
+        n_embd: size("n_embd"),
+    };
+    let enc = Tokenizer::gpt2()?;
+    let prompt = enc.encode("Hello, I'm a language model,", &AllowedSpecial::NoneRaise)?;
+    let rows = with_torch_seed(1337, || {
+        let model = Gpt2::new(&config)?;
+        manual_seed(42);
+        model.generate(&prompt, 5, 30, 50)
+    })?;
+    let want: Vec<Vec<u32>> = serde_json::from_value(r["generate"]["ids"].clone()).unwrap();
+    assert_eq!(rows, want);
+    let lines: Vec<String> =
+        rows.iter().map(|ids| Ok(format!("> {}", enc.decode(ids)?))).collect::<Result<_>>()?;
+    assert_eq!(lines, common::strings(&r["generate"]["printed"]));
+    // a prompt past the block size, or no prompt, is an error that says so
+    let small = with_torch_seed(0, || Gpt2::new(&config))?;
+    assert!(small.generate(&prompt, 1, 33, 50).unwrap_err().to_string().contains("block_size"));
+    assert!(small.generate(&[], 1, 10, 50).is_err());
+    Ok(())
+}

@@ -266,4 +266,46 @@ impl Gpt2 {
         )?;
         Ok((logits, loss))
     }
+
+    /// The lecture's generation: `n` copies of `prompt`, each extended one token at a time to
+    /// `max_length` by drawing from the `top_k` likeliest next tokens (HuggingFace's pipeline
+    /// default, 50) with `torch.multinomial` on torch's generator (seed it first: the lecture's
+    /// `torch.manual_seed(42)`). The token ids of each sequence, the prompt first.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for an empty prompt, `top_k` of 0 or past the vocabulary, or a
+    /// `max_length` past the block size (the model reads at most that many tokens).
+    pub fn generate(
+        &self,
+        prompt: &[u32],
+        n: usize,
+        max_length: usize,
+        top_k: usize,
+    ) -> Result<Vec<Vec<u32>>> {
+        if prompt.is_empty() || top_k == 0 || top_k > self.config.vocab_size {
+            let why = "generation needs a prompt and 1 <= top_k <= vocab_size";
+            let value = format!("{} prompt tokens, top_k {top_k}", prompt.len());
+            return Err(Error::param("prompt", value, why, "give a prompt, and top_k 50"));
+        }
+        if max_length > self.config.block_size {
+            let why = "the model reads at most block_size tokens";
+            let hint = "generate at most block_size tokens";
+            return Err(Error::param("max_length", max_length, why, hint));
+        }
+        let ids: Vec<i64> = prompt.iter().map(|&t| i64::from(t)).collect();
+        let mut x = Tensor::from_slice(&ids).f_unsqueeze(0)?.f_repeat([n as i64, 1])?; // (n, T)
+        tch::no_grad(|| -> Result<()> {
+            while (x.size()[1] as usize) < max_length {
+                let logits = self.forward(&x)?.f_select(1, -1)?; // (n, vocab_size)
+                let probs = logits.f_softmax(-1, Kind::Float)?;
+                let (topk_probs, topk_indices) = probs.f_topk(top_k as i64, -1, true, true)?;
+                let ix = topk_probs.f_multinomial(1, false)?; // (n, 1)
+                let xcol = topk_indices.f_gather(-1, &ix, false)?;
+                x = Tensor::f_cat(&[&x, &xcol], 1)?;
+            }
+            Ok(())
+        })?;
+        let rows: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(&x)?;
+        Ok(rows.into_iter().map(|r| r.into_iter().map(|t| t as u32).collect()).collect())
+    }
 }

@@ -12,9 +12,11 @@ T=32) on tiny Shakespeare, GPT(config), torch.optim.AdamW(lr=3e-4), a step per b
 r50k_base's rank file that tiktoken-rs ships (the same ranks; nothing is downloaded), and the
 config is a small one (2 layers, 4 heads, 64 wide, block 32) for `make test`; with --full the
 lecture's GPT-2 (124M) itself, 50 steps (minutes on 2 cores: the committed
-tests/reference/gpt2_full.json).
+tests/reference/gpt2_full.json). And the file's generation code, on the small model.
 """
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -66,6 +68,36 @@ def train(scope, text_dir, config, steps):
     return {"config": config, "losses": losses, "n_params": sum(p.numel() for p in model.parameters())}
 
 
+class LogitsOnly:
+    """The model as the generation code calls it: `model(x)` gives the logits. The file keeps that
+    code from commit 03 behind its early `sys.exit`, written for the forward of then, which gave
+    the logits alone; since commit 06 forward gives `(logits, loss)` (commit 26 updates the
+    sampling code for it)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def eval(self):
+        self.model.eval()
+
+    def __call__(self, x):
+        return self.model(x)[0]
+
+
+def generate(scope, config):
+    """The file's generation code, run as it is (the model's logits: LogitsOnly) on GPT(config)
+    made after torch.manual_seed(1337): 5 sequences of 30 tokens from "Hello, I'm a language
+    model," with top-k 50 after torch.manual_seed(42)."""
+    code = open(STEP).read().split("# prefix tokens")[1]
+    torch.manual_seed(1337)
+    model = LogitsOnly(scope["GPT"](scope["GPTConfig"](**config)))
+    run = dict(scope, model=model, enc=tiktoken.get_encoding("gpt2"), device="cpu")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, STEP, "exec"), run)
+    return {"ids": run["x"].tolist(), "printed": printed.getvalue().splitlines()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("text")
@@ -84,6 +116,7 @@ def main():
     else:
         out["small"] = train(scope, text_dir, SMALL, 10)
         out["gpt2_params"] = sum(p.numel() for p in scope["GPT"](scope["GPTConfig"]()).parameters())
+        out["generate"] = generate(scope, SMALL)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         json.dump(out, f, indent=1)
