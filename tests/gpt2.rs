@@ -134,3 +134,59 @@ fn generation_draws_the_lectures_tokens_and_lines() -> Result<()> {
     assert!(small.generate(&[], 1, 10, 50).is_err());
     Ok(())
 }
+
+/// A small GPT-2 for the Hugging Face layout's tests.
+fn tiny() -> Result<Gpt2> {
+    let config = Config { block_size: 8, vocab_size: 50, n_layer: 2, n_head: 2, n_embd: 8 };
+    with_torch_seed(3, || Gpt2::new(&config))
+}
+
+/// Hugging Face's layout: written and read back the same model; OpenAI's own names (no
+/// `transformer.` prefix, the masks, `lm_head` for the tied weight) read too; a folder that is
+/// not one says what is missing, naming the tensor.
+#[test]
+fn the_hugging_face_layout_round_trips_and_reads_openais_names() -> Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny()?;
+    model.save_pretrained(dir.path())?;
+    assert_eq!(common::listing(dir.path()), ["config.json", "model.safetensors"]);
+    let saved = Tensor::read_safetensors(dir.path().join("model.safetensors"))?;
+    let shape = |n: &str| saved.iter().find(|(k, _)| k == n).map(|(_, t)| t.size());
+    assert_eq!(shape("transformer.h.0.attn.c_attn.weight"), Some(vec![8, 24])); // Conv1D: (in, out)
+    assert_eq!(shape("lm_head.weight"), None); // tied to wte
+    let x = Tensor::from_slice(&[1i64, 2, 3, 4]).view([1, 4]);
+    let loaded = Gpt2::from_pretrained(dir.path())?;
+    assert_eq!(loaded.config(), model.config());
+    assert!(loaded.forward(&x)?.equal(&model.forward(&x)?));
+    // OpenAI's names: no prefix, the attention masks, the tied weight as lm_head
+    let openai = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join("config.json"), openai.path().join("config.json")).unwrap();
+    let mut renamed: Vec<(String, Tensor)> = saved
+        .iter()
+        .map(|(k, t)| {
+            (
+                k.replace("transformer.", "").replace("wte.weight", "lm_head.weight"),
+                t.shallow_clone(),
+            )
+        })
+        .collect();
+    renamed.push(("h.0.attn.bias".into(), Tensor::ones([1, 1, 8, 8], (Kind::Float, Device::Cpu))));
+    Tensor::write_safetensors(&renamed, openai.path().join("model.safetensors"))?;
+    assert!(Gpt2::from_pretrained(openai.path())?.forward(&x)?.equal(&model.forward(&x)?));
+    // not a model folder: each says what is wrong
+    let e = Gpt2::from_pretrained(tempfile::tempdir().unwrap().path()).unwrap_err();
+    assert!(e.to_string().contains("config.json"), "{e}");
+    let without: Vec<_> = renamed.iter().filter(|(k, _)| k != "h.1.mlp.c_fc.bias").collect();
+    let list: Vec<(&str, &Tensor)> = without.iter().map(|(k, t)| (k.as_str(), t)).collect();
+    Tensor::write_safetensors(&list, openai.path().join("model.safetensors"))?;
+    let e = Gpt2::from_pretrained(openai.path()).unwrap_err();
+    assert!(e.to_string().contains("no `h.1.mlp.c_fc.bias`"), "{e}");
+    std::fs::write(
+        openai.path().join("config.json"),
+        r#"{"n_positions": 8, "vocab_size": 50, "n_layer": 2, "n_head": 2, "n_embd": 16}"#,
+    )
+    .unwrap();
+    let e = Gpt2::from_pretrained(openai.path()).unwrap_err();
+    assert!(e.to_string().contains("its config.json makes"), "{e}");
+    Ok(())
+}

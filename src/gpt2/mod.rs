@@ -17,6 +17,7 @@ use tch::{Device, Kind, Tensor};
 use crate::error::{Error, Result};
 
 mod data;
+mod hf;
 use crate::nn::{Embedding, LayerNorm, Linear, Params};
 pub use data::DataLoaderLite;
 
