@@ -77,7 +77,7 @@ reference-full: setup data/tinyshakespeare.txt
 	$(PY) tests/reference/part4.py data/names.txt tests/reference/part4_full.json
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt part5_full.json
 	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt tests/reference/gpt_full.json
-	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt tests/reference/gpt2_full.json --full
+	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt tests/reference/gpt2_full.json
 
 # the GPT lecture's chapter 4 trains six models 5,000 steps each (~10 min of Python): tests run
 # them (and the notebook) at GPT_TEST_STEPS; the full run's values are committed (reference-full)
@@ -91,14 +91,15 @@ data/taylorswift.txt: data/taylorswift.txt.sha256
 	@bash data/fetch.sh taylorswift.txt
 data/minbpe/%: data/minbpe/%.sha256
 	@bash data/fetch.sh minbpe/$*
-# the GPT-2 lecture: its code at the commits the tests run (build-nanogpt's train_gpt2.py), a small
-# config in a few seconds; the 124M's 50 steps are committed (reference-full)
+# the GPT-2 lecture: its code at the commits the tests run (build-nanogpt's train_gpt2.py): the
+# 124M's loop at GPT2_TEST_STEPS (a second a step); its 50 steps are committed (reference-full)
+GPT2_TEST_STEPS := 5
 NANOGPT := $(patsubst %.sha256,%,$(wildcard data/build-nanogpt/steps/*.py.sha256))
 data/build-nanogpt/%: data/build-nanogpt/%.sha256
 	@bash data/fetch.sh build-nanogpt/$*
 target/gpt2_reference.json: tests/reference/gpt2.py tests/reference/offline.py data/tinyshakespeare.txt $(NANOGPT) requirements.txt
 	@mkdir -p target
-	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt $@
+	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt $@ --steps $(GPT2_TEST_STEPS)
 
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target

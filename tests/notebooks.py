@@ -720,9 +720,36 @@ def part7_checks(name, nb, text, _ref):
             for label, line in want if '\n' + line + '\n' not in padded]
 
 
+def part8_checks(name, nb, text, _ref):
+    """The GPT-2 lecture against its code (build-nanogpt, run by tests/reference/gpt2.py on the
+    venv's torch): the 124M's parameter count, the loader's prints, and every `step i, loss: x`
+    line of its loop equal to the reference's, as strings (the digits Python prints): the test
+    run's (SHORTENED) against target/gpt2_reference.json, the committed 50 steps against
+    tests/reference/gpt2_full.json."""
+    full = f'part8_gpt2/{name}'
+    short = SHORTENED.get(full)
+    if short is None:
+        return []
+    path = short.reference_for(nb)
+    if not path.exists():
+        return [f'{full}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
+    steps_checks(e, full, nb, r, path)
+    expect_strings(e, text, [f"{r['gpt2']['n_params']} parameters", "wte is lm_head's weight: true",
+                             'loaded 338025 tokens', '1 epoch = 2640 batches',
+                             "the crate's Gpt2 has the typed model's weights: true"], full, 'values')
+    got = re.findall(r'^step (\d+), loss: (\S+)$', text, re.M)
+    want = [(str(i), x) for i, x in enumerate(r['gpt2']['losses'])]
+    if got != want:
+        e.append(f'{full}: the loop printed {got[:3]}... ({len(got)} steps), {path.name} says {want[:3]}... '
+                 f'({len(want)}): every loss must equal the lecture code\'s')
+    return e
+
+
 PART_CHECKS = {'part0_micrograd': part0_checks, 'part2_mlp': part2_checks, 'part3_batchnorm': part3_checks,
                'part4_backprop': part4_checks, 'part5_wavenet': part5_checks,
-               'part6_gpt': gpt_checks, 'part7_tokenizer': part7_checks}  # folder -> its key checks
+               'part6_gpt': gpt_checks, 'part7_tokenizer': part7_checks,
+               'part8_gpt2': part8_checks}  # folder -> its key checks
 
 # ---- notebooks that tests run on fewer steps -----------------------------------------------------
 
@@ -773,6 +800,8 @@ SHORTENED = {
     'part4_backprop/01_backprop_ninja': Shortened('max_steps', 200000, 'part4', 'for i in steps(max_steps) {'),
     'part5_wavenet/01_wavenet': Shortened('max_steps', 200000, 'part5', 'train(&mut model'),
     'part6_gpt/03_transformer': Shortened('max_iters', 5000, 'gpt', 'runs.push('),
+    'part8_gpt2/01_gpt2_from_scratch': Shortened('max_steps', 50, 'gpt2', 'for i in steps(max_steps) {',
+                                                 after_training='use makemore::gpt2::{Config, Gpt2};'),
 }
 
 

@@ -1,7 +1,7 @@
 """The lecture "Let's reproduce GPT-2 (124M)" (build-nanogpt), its code run on the venv's torch:
 the values the crate's GPT-2 (src/gpt2/) must give, for tests/gpt2.rs.
 
-    python tests/reference/gpt2.py data/tinyshakespeare.txt target/gpt2_reference.json [--full]
+    python tests/reference/gpt2.py data/tinyshakespeare.txt target/gpt2_reference.json [--steps N]
 
 The lecture's code is build-nanogpt's train_gpt2.py at commit 9ac321e ("gpt-2 initialization",
 MIT; `bash data/fetch.sh build-nanogpt` puts it in data/build-nanogpt/steps/): its classes
@@ -10,9 +10,10 @@ unmodified, and driven as its main code drives them: torch.manual_seed(1337), Da
 T=32) on tiny Shakespeare, GPT(config), torch.optim.AdamW(lr=3e-4), a step per batch, printing
 `step {i}, loss: {loss.item()}`. Two changes, said here: tiktoken's "gpt2" encoding is read from
 r50k_base's rank file that tiktoken-rs ships (the same ranks; nothing is downloaded), and the
-config is a small one (2 layers, 4 heads, 64 wide, block 32) for `make test`; with --full the
-lecture's GPT-2 (124M) itself, 50 steps (minutes on 2 cores: the committed
-tests/reference/gpt2_full.json). And the file's generation code, on the small model.
+GPT-2 (124M) loop runs `--steps` steps (default: the lecture's 50, a minute on 2 cores: the
+committed tests/reference/gpt2_full.json; `make test` runs 5, and the notebook with them). Also
+for tests/gpt2.rs: a small config (2 layers, 4 heads, 64 wide, block 32), 10 steps, and the
+file's generation code on it.
 """
 import argparse
 import contextlib
@@ -102,7 +103,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("text")
     ap.add_argument("out")
-    ap.add_argument("--full", action="store_true", help="GPT-2 (124M), 50 steps")
+    ap.add_argument("--steps", type=int, default=50, help="steps of GPT-2 (124M)'s loop")
     args = ap.parse_args()
     text_dir = os.path.join(ROOT, "target", "gpt2_text")
     os.makedirs(text_dir, exist_ok=True)
@@ -110,13 +111,10 @@ def main():
     if not os.path.exists(link):
         os.symlink(os.path.abspath(args.text), link)
     scope = lecture_code()
-    out = {"step": os.path.basename(STEP)}
-    if args.full:
-        out["gpt2"] = train(scope, text_dir, {}, 50)
-    else:
-        out["small"] = train(scope, text_dir, SMALL, 10)
-        out["gpt2_params"] = sum(p.numel() for p in scope["GPT"](scope["GPTConfig"]()).parameters())
-        out["generate"] = generate(scope, SMALL)
+    out = {"step": os.path.basename(STEP), "steps": args.steps}
+    out["gpt2"] = train(scope, text_dir, {}, args.steps)
+    out["small"] = train(scope, text_dir, SMALL, 10)
+    out["generate"] = generate(scope, SMALL)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         json.dump(out, f, indent=1)
