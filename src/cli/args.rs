@@ -56,7 +56,7 @@ where
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    #[arg(short, long = "input-file", visible_alias = "input", value_name = "FILE", help_heading = MM, help = d("Words file to learn from: UTF-8 text, one word per line", "names.txt"))]
+    #[arg(short, long = "input-file", visible_alias = "input", value_name = "FILE", help_heading = MM, help = d("Words file to learn from: UTF-8 text, one word per line", Data::WORDS))]
     pub input: Option<PathBuf>,
     /// A text to learn from as one stream, as the GPT lecture's script does (90% to train on)
     #[arg(long, value_name = "FILE", conflicts_with = "input", help_heading = TEXT)]
@@ -87,8 +87,7 @@ pub struct TrainArgs {
     /// Continue training the model in the work dir where it stopped.
     #[arg(long, help_heading = MM)]
     pub resume: bool,
-    /// Print 50 names from the model in the work dir, in train / in test / new, and quit.
-    #[arg(long = "sample-only", help_heading = MM)]
+    #[arg(long = "sample-only", help_heading = MM, help = format!("Print {} names from the model in the work dir, in train / in test / new, and quit", Checkpoint::SAMPLE_ONLY_NAMES))]
     pub sample_only: bool,
     #[arg(short = 'n', long = "num-workers", value_name = "N", help_heading = MM, help = d("Data loader workers: accepted for makemore.py's command lines, no effect here. With --text --sample-only: characters to generate", TextOptions::gpt_lecture().chars))]
     pub num_workers: Option<usize>,
@@ -194,8 +193,7 @@ pub struct SampleArgs {
     /// Words: with a model, names are grouped as in train / in test / new; alone, a count model
     #[arg(short, long, visible_alias = "input-file", value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// How many names to print; of a model of a text, characters [default: 10; 500]
-    #[arg(short = 'n', long = "count", value_name = "COUNT")]
+    #[arg(short = 'n', long = "count", value_name = "COUNT", help = d("How many names to print; of a model of a text, characters", format!("{}; {}", Checkpoint::NAMES, TextOptions::gpt_lecture().chars)))]
     pub count: Option<usize>,
     #[arg(long, value_name = "SEED", allow_negative_numbers = true, help = d("Seed of the sampling: the same seed gives the same names", format!("the one the model's type trains with: {}; of a text: {}; counts and neural: {}", WORDS.seed, GPT.seed, makemore::SEED)))]
     pub seed: Option<i64>,
@@ -229,7 +227,7 @@ impl TrainArgs {
                 };
                 Data::Text { file: file.clone(), tokenizer: self.tokenizer.clone(), options }
             }
-            None => Data::Words(self.input.clone().unwrap_or("names.txt".into())),
+            None => Data::Words(self.input.clone().unwrap_or(Data::WORDS.into())),
         };
         let sizes =
             [self.n_layer, self.n_head, self.n_embd, self.n_embd2].map(|n| n.map(|n| n as f64));

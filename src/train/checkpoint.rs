@@ -56,6 +56,11 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// Names sampled unless told otherwise (makemore.py's 10 of each group).
+    pub const NAMES: usize = 10;
+    /// Names makemore.py's `--sample-only` prints.
+    pub const SAMPLE_ONLY_NAMES: usize = 50;
+
     /// What a saved model gives when asked for samples, as lines to print: `n` characters of a
     /// model of a text (unless told, [`super::TextOptions`]'s), or `n` names (unless told, 10),
     /// grouped as in train / in test / new when the `words` are given, split as training split
@@ -76,7 +81,7 @@ impl Checkpoint {
             let chars = n.unwrap_or(super::TextOptions::default().chars);
             return Ok(sampling.generate(model, chars, prefix)? + "\n");
         }
-        let names = sampling.sample_from(model, n.unwrap_or(10), prefix)?;
+        let names = sampling.sample_from(model, n.unwrap_or(Checkpoint::NAMES), prefix)?;
         let Some(words) = words else {
             return Ok(names.iter().map(|name| format!("{}\n", vocab.strip(name))).collect());
         };

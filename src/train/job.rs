@@ -69,6 +69,9 @@ pub enum Data {
 }
 
 impl Data {
+    /// makemore.py's words file unless told otherwise (its `-i`).
+    pub const WORDS: &'static str = "names.txt";
+
     /// The file read.
     pub fn file(&self) -> &Path {
         match self {
@@ -266,7 +269,7 @@ impl Job {
             false => Some(read_words(file)?),
             true => None,
         };
-        let n = if text { chars } else { Some(50) };
+        let n = if text { chars } else { Some(Checkpoint::SAMPLE_ONLY_NAMES) };
         let seed = self.seed.unwrap_or(seed_of(checkpoint.model.kind(), text));
         let sampling = Sampling { seed, ..self.sampling };
         super::saved::draw(&checkpoint, &sampling, n, prefix, words.as_deref())
