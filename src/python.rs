@@ -40,6 +40,20 @@ pub fn repr(x: f64) -> String {
     }
 }
 
+/// `f"{x:.{digits}e}"` as Python formats it: `6.0000e-05`, where Rust's `{:.4e}` prints
+/// `6.0000e-5` (the exponent signed, at least two digits).
+pub fn format_e(x: f64, digits: usize) -> String {
+    let rust = format!("{x:.digits$e}");
+    match rust.split_once('e') {
+        Some((mantissa, exp)) => {
+            let exp: i32 = exp.parse().unwrap_or(0);
+            let sign = if exp < 0 { '-' } else { '+' };
+            format!("{mantissa}e{sign}{:02}", exp.abs())
+        }
+        None => rust, // inf, nan
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::repr;
@@ -68,5 +82,12 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(repr(x), want, "repr of {x:e}");
         }
+    }
+
+    #[test]
+    fn format_e_writes_pythons_exponent() {
+        assert_eq!(super::format_e(6e-4 * 0.1, 4), "6.0000e-05"); // f"{6e-4 * 0.1:.4e}"
+        assert_eq!(super::format_e(123456.0, 2), "1.23e+05");
+        assert_eq!(super::format_e(0.0, 1), "0.0e+00");
     }
 }

@@ -22,6 +22,18 @@ fn gpt2_reference() -> serde_json::Value {
     serde_json::from_str(&text).expect("gpt2_reference.json is valid JSON")
 }
 
+/// The sizes of a reference's `config` (GPTConfig's fields).
+fn config_of(c: &serde_json::Value) -> Config {
+    let size = |k: &str| c[k].as_u64().unwrap() as usize;
+    Config {
+        block_size: size("block_size"),
+        vocab_size: size("vocab_size"),
+        n_layer: size("n_layer"),
+        n_head: size("n_head"),
+        n_embd: size("n_embd"),
+    }
+}
+
 /// The file's main loop at `config` for `steps` steps: the losses as Python prints them.
 fn lecture_loop(config: &Config, steps: usize) -> Result<(Vec<String>, i64)> {
     let text = read_text(SHAKESPEARE)?;
@@ -45,15 +57,7 @@ fn lecture_loop(config: &Config, steps: usize) -> Result<(Vec<String>, i64)> {
 #[test]
 fn the_lectures_loop_gives_its_losses_at_every_step() -> Result<()> {
     let r = &gpt2_reference()["small"];
-    let c = &r["config"];
-    let size = |k: &str| c[k].as_u64().unwrap() as usize;
-    let config = Config {
-        block_size: size("block_size"),
-        vocab_size: size("vocab_size"),
-        n_layer: size("n_layer"),
-        n_head: size("n_head"),
-        n_embd: size("n_embd"),
-    };
+    let config = config_of(&r["config"]);
     let want: Vec<String> = common::strings(&r["losses"]);
     let (got, n_params) = lecture_loop(&config, want.len())?;
     assert_eq!(n_params, r["n_params"].as_i64().unwrap());
@@ -108,15 +112,7 @@ fn bad_sizes_and_inputs_are_errors() {
 #[test]
 fn generation_draws_the_lectures_tokens_and_lines() -> Result<()> {
     let r = &gpt2_reference();
-    let c = &r["small"]["config"];
-    let size = |k: &str| c[k].as_u64().unwrap() as usize;
-    let config = Config {
-        block_size: size("block_size"),
-        vocab_size: size("vocab_size"),
-        n_layer: size("n_layer"),
-        n_head: size("n_head"),
-        n_embd: size("n_embd"),
-    };
+    let config = config_of(&r["small"]["config"]);
     let enc = Tokenizer::gpt2()?;
     let prompt = enc.encode("Hello, I'm a language model,", &AllowedSpecial::NoneRaise)?;
     let rows = with_torch_seed(1337, || {
@@ -189,5 +185,50 @@ fn the_hugging_face_layout_round_trips_and_reads_openais_names() -> Result<()> {
     .unwrap();
     let e = Gpt2::from_pretrained(openai.path()).unwrap_err();
     assert!(e.to_string().contains("its config.json makes"), "{e}");
+    Ok(())
+}
+
+/// Commit 20's optimization (3a148e4, its classes and `get_lr` run by tests/reference/gpt2.py in
+/// float32: see `optim` there) on a small model with flash attention: the two groups' lines, the
+/// learning rates, and each step line's loss, lr and norm as the lecture prints them.
+#[test]
+fn commit_20s_optimizer_schedule_and_clipping_give_its_step_lines() -> Result<()> {
+    use makemore::gpt2::{clip_grad_norm, configure_optimizers, CosineLr};
+    use makemore::python::format_e;
+    let r = &gpt2_reference()["optim"];
+    let config = config_of(&r["config"]);
+    let schedule = CosineLr { max_lr: 6e-4, min_lr: 6e-4 * 0.1, warmup_steps: 10, max_steps: 50 };
+    let lrs: Vec<String> = (0..52).map(|i| repr(schedule.at(i))).collect();
+    assert_eq!(lrs, common::strings(&r["lrs"]));
+    let text = read_text(SHAKESPEARE)?;
+    let tokens = Tokenizer::gpt2()?.encode(&text, &AllowedSpecial::NoneRaise)?;
+    let mut loader = DataLoaderLite::new(&tokens, 4, 32)?;
+    let mut model = with_torch_seed(1337, || Gpt2::new(&config))?;
+    model.set_flash_attention(true);
+    let (mut optimizer, groups) = configure_optimizers(&model, 0.1, 6e-4)?;
+    let printed = common::strings(&r["printed"]);
+    assert_eq!(groups.to_string().lines().collect::<Vec<_>>(), printed[..2]);
+    let (mut lines, mut exact) = (Vec::new(), Vec::new());
+    for step in 0..common::strings(&r["lines"]).len() {
+        let (x, y) = loader.next_batch()?;
+        optimizer.zero_grad();
+        let (_, loss) = model.loss(&x, &y)?;
+        loss.backward();
+        let norm = clip_grad_norm(&model.parameters(), 1.0)?;
+        let lr = schedule.at(step);
+        optimizer.learning_rate = lr;
+        optimizer.step()?;
+        let loss = loss.double_value(&[]);
+        exact.push(vec![repr(loss), repr(norm)]);
+        let lr = format_e(lr, 4);
+        lines.push(format!("step {step:4} | loss: {loss:.6} | lr {lr} | norm: {norm:.4}"));
+    }
+    assert_eq!(lines, common::strings(&r["lines"]));
+    let want: Vec<Vec<String>> = serde_json::from_value(r["exact"].clone()).unwrap();
+    assert_eq!(exact, want, "every loss and norm to the last digit");
+    // the lecture's d12 (vocab 50,304): 50 decayed tensors, 124,354,560 parameters
+    let d12 = with_torch_seed(0, || Gpt2::new(&Config::d12()))?;
+    let (_, groups) = configure_optimizers(&d12, 0.1, 6e-4)?;
+    assert_eq!(groups.to_string().lines().collect::<Vec<_>>(), common::strings(&r["d12_groups"]));
     Ok(())
 }

@@ -18,8 +18,10 @@ use crate::error::{Error, Result};
 
 mod data;
 mod hf;
+mod optim;
 use crate::nn::{Embedding, LayerNorm, Linear, Params};
 pub use data::DataLoaderLite;
+pub use optim::{clip_grad_norm, configure_optimizers, CosineLr, Groups};
 
 /// A GPT-2's sizes: the lecture's `GPTConfig`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +121,9 @@ pub struct Gpt2 {
     blocks: Vec<Block>,
     ln_f: LayerNorm,
     params: Vec<(String, Tensor)>,
+    /// Attention by `scaled_dot_product_attention` (the lecture's flash attention, commit 15)
+    /// instead of the materialized (T, T) scores.
+    flash: bool,
 }
 
 impl Gpt2 {
@@ -160,7 +165,7 @@ impl Gpt2 {
         let tied = lm_head.weight();
         params[0].1 = tied.shallow_clone();
         drop(wte);
-        let model = Gpt2 { config: *config, wte: tied, wpe, blocks, ln_f, params };
+        let model = Gpt2 { config: *config, wte: tied, wpe, blocks, ln_f, params, flash: false };
         if init {
             model.init_weights()?;
         }
@@ -191,6 +196,13 @@ impl Gpt2 {
             linear(&b.mlp_proj, scaled)?;
         }
         normal(&self.wte, std) // lm_head, the same tensor again
+    }
+
+    /// Computes attention with `F.scaled_dot_product_attention(q, k, v, is_causal=True)`, the
+    /// lecture's flash attention (commit 15 on), or (`false`, the default) as the lecture first
+    /// writes it, the (T, T) scores masked and softmaxed: equal to within float rounding.
+    pub fn set_flash_attention(&mut self, on: bool) {
+        self.flash = on;
     }
 
     /// The sizes.
@@ -238,11 +250,19 @@ impl Gpt2 {
                 Ok(part.f_view([b, t, nh, c / nh])?.f_transpose(1, 2)?) // (B, nh, T, hs)
             };
             let (q, k, v) = (heads(0)?, heads(1)?, heads(2)?);
-            let scale = 1.0 / ((c / nh) as f64).sqrt();
-            let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(scale)?;
-            let mask = Tensor::f_ones([t, t], (Kind::Float, x.device()))?.f_tril(0)?.f_eq(0)?;
-            let att = att.f_masked_fill(&mask, f64::NEG_INFINITY)?.f_softmax(-1, Kind::Float)?;
-            let y = att.f_matmul(&v)?.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?;
+            let y = match self.flash {
+                true => Tensor::f_scaled_dot_product_attention::<Tensor>(
+                    &q, &k, &v, None, 0.0, true, None, false,
+                )?,
+                false => {
+                    let scale = 1.0 / ((c / nh) as f64).sqrt();
+                    let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(scale)?;
+                    let mask = Tensor::f_ones([t, t], (Kind::Float, x.device()))?.f_tril(0)?;
+                    let att = att.f_masked_fill(&mask.f_eq(0)?, f64::NEG_INFINITY)?;
+                    att.f_softmax(-1, Kind::Float)?.f_matmul(&v)? // (B, nh, T, hs)
+                }
+            };
+            let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?;
             x = x.f_add(&block.attn_proj.forward(&y)?)?;
             let h = block.c_fc.forward(&block.ln_2.forward(&x)?)?.f_gelu("tanh")?;
             x = x.f_add(&block.mlp_proj.forward(&h)?)?;

@@ -33,6 +33,8 @@ pub struct AdamW {
     /// Decoupled weight decay: every step shrinks every weight by `lr * weight_decay` of itself.
     pub weight_decay: f64,
     pub(super) params: Vec<Tensor>,
+    /// Whether each parameter is weight-decayed (all, unless made [`AdamW::with_groups`]).
+    pub(super) decays: Vec<bool>,
     pub(super) step: i64,
     /// The moving averages of the gradient and of its square, one per parameter.
     pub(super) m: Vec<Tensor>,
@@ -53,10 +55,30 @@ impl AdamW {
             betas: (0.9, 0.999),
             weight_decay: 0.01,
             params: params.iter().map(|(_, p)| p.shallow_clone()).collect(),
+            decays: vec![true; params.len()],
             step: 0,
             m: zeros()?,
             v: zeros()?,
         })
+    }
+
+    /// `torch.optim.AdamW` on two parameter groups, `[{'params': decay, 'weight_decay':
+    /// weight_decay}, {'params': other, 'weight_decay': 0.0}]`, with `betas` and eps 1e-8.
+    ///
+    /// # Errors
+    /// [`Error::Torch`](crate::Error::Torch) from libtorch.
+    pub fn with_groups(
+        decay: &[(String, Tensor)],
+        other: &[(String, Tensor)],
+        learning_rate: f64,
+        betas: (f64, f64),
+        weight_decay: f64,
+    ) -> Result<AdamW> {
+        let all: Vec<(String, Tensor)> =
+            decay.iter().chain(other).map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+        let decays = (0..all.len()).map(|i| i < decay.len()).collect();
+        let adam = AdamW::new(&all, learning_rate)?;
+        Ok(AdamW { betas, weight_decay, decays, ..adam })
     }
 
     /// Sets every parameter's gradient to zero (`optimizer.zero_grad()`).
@@ -79,13 +101,15 @@ impl AdamW {
         let (lr, weight_decay) = (self.learning_rate, self.weight_decay);
         let step_size = lr / bias1;
         tch::no_grad(|| -> Result<()> {
-            for (p, (m, v)) in self.params.iter().zip(self.m.iter_mut().zip(self.v.iter_mut())) {
+            let moments = self.m.iter_mut().zip(self.v.iter_mut());
+            for ((p, &decays), (m, v)) in self.params.iter().zip(&self.decays).zip(moments) {
                 let g = p.f_grad()?;
                 if !g.defined() {
                     continue; // a parameter this batch did not reach
                 }
                 let mut p = p.shallow_clone();
-                let _ = p.f_mul_scalar_(1.0 - lr * weight_decay)?; // decoupled weight decay
+                let wd = if decays { weight_decay } else { 0.0 };
+                let _ = p.f_mul_scalar_(1.0 - lr * wd)?; // decoupled weight decay
                 let _ = m.f_lerp_(&g, 1.0 - b1)?; // m = b1 m + (1 - b1) g
                 let _ = v.f_mul_scalar_(b2)?.f_addcmul_(&g.f_mul_scalar(1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
                 let denom = v.f_sqrt()?.f_div_scalar(bias2.powf(0.5))?.f_add_scalar(EPS)?;

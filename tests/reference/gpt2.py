@@ -33,16 +33,65 @@ import tiktoken  # noqa: E402
 _get = tiktoken.get_encoding
 tiktoken.get_encoding = lambda name: _get("r50k_base" if name == "gpt2" else name)
 
-STEP = os.path.join(ROOT, "data", "build-nanogpt", "steps", "10_9ac321e_gpt_2_initialization.py")
+STEPS = os.path.join(ROOT, "data", "build-nanogpt", "steps")
+STEP = os.path.join(STEPS, "10_9ac321e_gpt_2_initialization.py")
+# commit 20: flash attention, configure_optimizers, get_lr and clipping (its loop: `optim`)
+STEP20 = os.path.join(STEPS, "20_3a148e4_add_weight_decay__only_for_2D_params__and_add_fuse.py")
 SMALL = dict(block_size=32, vocab_size=50257, n_layer=2, n_head=4, n_embd=64)
 
 
-def lecture_code():
+def lecture_code(step=STEP):
     """The classes of the lecture's file: everything before its main code runs."""
-    code = open(STEP).read().split("# attempt to autodetect the device")[0]
+    code = open(step).read().split("# attempt to autodetect the device")[0]
     scope = {"__name__": "train_gpt2"}
-    exec(compile(code, STEP, "exec"), scope)
+    exec(compile(code, step, "exec"), scope)
     return scope
+
+
+def optim(text_dir, config, steps):
+    """Commit 20's loop on `config`, its classes and `get_lr` run as they are: seed 1337, the
+    loader at B=4, T=32, `configure_optimizers(weight_decay=0.1, learning_rate=6e-4)`, per step
+    the loss, `clip_grad_norm_(..., 1.0)`, `get_lr(step)` into the groups, `optimizer.step()`,
+    the step line's loss, lr and norm. What the commit's main code adds for the GPU is left out,
+    said here: `set_float32_matmul_precision('high')`, `torch.compile`, bfloat16 autocast (on
+    this CPU 8x slower; float32 here) and `torch.cuda.synchronize()`."""
+    scope = lecture_code(STEP20)
+    main = open(STEP20).read()
+    lr_code = main[main.index("max_lr = 6e-4"):main.index("# optimize!")]
+    exec(compile(lr_code, STEP20, "exec"), scope)  # max_lr, min_lr, warmup_steps, max_steps, get_lr
+    get_lr = scope["get_lr"]
+    cwd = os.getcwd()
+    os.chdir(text_dir)
+    try:
+        torch.manual_seed(1337)
+        train_loader = scope["DataLoaderLite"](B=4, T=32)
+        model = scope["GPT"](scope["GPTConfig"](**config))
+    finally:
+        os.chdir(cwd)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        optimizer = model.configure_optimizers(weight_decay=0.1, learning_rate=6e-4, device="cpu")
+    lines, exact = [], []
+    for step in range(steps):
+        x, y = train_loader.next_batch()
+        optimizer.zero_grad()
+        logits, loss = model(x, y)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        lr = get_lr(step)
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = lr
+        optimizer.step()
+        lines.append(f"step {step:4d} | loss: {loss.item():.6f} | lr {lr:.4e} | norm: {norm:.4f}")
+        exact.append([repr(loss.item()), repr(norm.item())])
+        print(lines[-1], flush=True)
+    torch.manual_seed(0)
+    big = scope["GPT"](scope["GPTConfig"](vocab_size=50304))
+    with contextlib.redirect_stdout(io.StringIO()) as groups:
+        big.configure_optimizers(weight_decay=0.1, learning_rate=6e-4, device="cpu")
+    return {"config": config, "printed": printed.getvalue().splitlines(), "lines": lines, "exact": exact,
+            "lrs": [repr(get_lr(i)) for i in range(scope["max_steps"] + 2)],
+            "d12_groups": groups.getvalue().splitlines()[:2]}
 
 
 def train(scope, text_dir, config, steps):
@@ -115,6 +164,7 @@ def main():
     out["gpt2"] = train(scope, text_dir, {}, args.steps)
     out["small"] = train(scope, text_dir, SMALL, 10)
     out["generate"] = generate(scope, SMALL)
+    out["optim"] = optim(text_dir, dict(SMALL, vocab_size=50304), 10)
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         json.dump(out, f, indent=1)
