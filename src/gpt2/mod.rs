@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 mod data;
 mod hf;
 mod optim;
+use crate::model::transformer::Block;
 use crate::nn::{Embedding, LayerNorm, Linear, Params};
 pub use data::DataLoaderLite;
 pub use optim::{clip_grad_norm, configure_optimizers, CosineLr, Groups};
@@ -100,17 +101,6 @@ impl Config {
     }
 }
 
-/// Attention, the MLP and their LayerNorms: the lecture's `Block`.
-#[derive(Debug)]
-struct Block {
-    ln_1: LayerNorm,
-    c_attn: Linear,
-    attn_proj: Linear,
-    ln_2: LayerNorm,
-    c_fc: Linear,
-    mlp_proj: Linear,
-}
-
 /// GPT-2: the lecture's `GPT`.
 #[derive(Debug)]
 pub struct Gpt2 {
@@ -147,15 +137,7 @@ impl Gpt2 {
         let wpe = Embedding::new(&mut p, "transformer.wpe", t, c)?;
         let mut blocks = Vec::with_capacity(config.n_layer);
         for i in 0..config.n_layer {
-            let h = format!("transformer.h.{i}");
-            blocks.push(Block {
-                ln_1: LayerNorm::new(&mut p, &format!("{h}.ln_1"), c)?,
-                c_attn: Linear::new(&mut p, &format!("{h}.attn.c_attn"), c, 3 * c, true)?,
-                attn_proj: Linear::new(&mut p, &format!("{h}.attn.c_proj"), c, c, true)?,
-                ln_2: LayerNorm::new(&mut p, &format!("{h}.ln_2"), c)?,
-                c_fc: Linear::new(&mut p, &format!("{h}.mlp.c_fc"), c, 4 * c, true)?,
-                mlp_proj: Linear::new(&mut p, &format!("{h}.mlp.c_proj"), 4 * c, c, true)?,
-            });
+            blocks.push(Block::new(&mut p, &format!("transformer.h.{i}"), c)?);
         }
         let ln_f = LayerNorm::new(&mut p, "transformer.ln_f", c)?;
         let lm_head = Linear::new(&mut p, "lm_head", c, v, false)?;
@@ -228,7 +210,7 @@ impl Gpt2 {
     /// [`Error::Param`] for `T` past the block size; [`Error::Torch`] for a token id out of
     /// range.
     pub fn forward(&self, idx: &Tensor) -> Result<Tensor> {
-        let (b, t) = idx.size2()?;
+        let (_, t) = idx.size2()?;
         if t > self.config.block_size as i64 {
             let why = "the model has no position past its block size";
             return Err(Error::param(
@@ -241,31 +223,8 @@ impl Gpt2 {
         let pos = Tensor::f_arange(t, (Kind::Int64, idx.device()))?;
         let tok_emb = Tensor::f_embedding(&self.wte, idx, -1, false, false)?; // (B, T, C)
         let mut x = tok_emb.f_add(&self.wpe.forward(&pos)?)?;
-        let (c, nh) = (self.config.n_embd as i64, self.config.n_head as i64);
         for block in &self.blocks {
-            // attention, materializing the (T, T) matrix as the lecture's code first does
-            let qkv = block.c_attn.forward(&block.ln_1.forward(&x)?)?;
-            let heads = |i: i64| -> Result<Tensor> {
-                let part = qkv.f_narrow(2, i * c, c)?;
-                Ok(part.f_view([b, t, nh, c / nh])?.f_transpose(1, 2)?) // (B, nh, T, hs)
-            };
-            let (q, k, v) = (heads(0)?, heads(1)?, heads(2)?);
-            let y = match self.flash {
-                true => Tensor::f_scaled_dot_product_attention::<Tensor>(
-                    &q, &k, &v, None, 0.0, true, None, false,
-                )?,
-                false => {
-                    let scale = 1.0 / ((c / nh) as f64).sqrt();
-                    let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(scale)?;
-                    let mask = Tensor::f_ones([t, t], (Kind::Float, x.device()))?.f_tril(0)?;
-                    let att = att.f_masked_fill(&mask.f_eq(0)?, f64::NEG_INFINITY)?;
-                    att.f_softmax(-1, Kind::Float)?.f_matmul(&v)? // (B, nh, T, hs)
-                }
-            };
-            let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?;
-            x = x.f_add(&block.attn_proj.forward(&y)?)?;
-            let h = block.c_fc.forward(&block.ln_2.forward(&x)?)?.f_gelu("tanh")?;
-            x = x.f_add(&block.mlp_proj.forward(&h)?)?;
+            x = block.forward(&x, self.config.n_head as i64, self.flash)?;
         }
         Ok(self.ln_f.forward(&x)?.f_linear::<Tensor>(&self.wte, None)?)
     }

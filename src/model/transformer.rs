@@ -10,16 +10,16 @@ use super::{Core, ModelConfig, ModelType, Spec};
 use crate::data::Vocab;
 use crate::error::Result;
 
-/// One block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`.
+/// One block, GPT-2's (also `crate::gpt2`'s): `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`.
 #[derive(Debug)]
-struct Block {
+pub(crate) struct Block {
     ln_1: LayerNorm,
     /// Queries, keys and values of every head, in one matmul.
-    c_attn: Linear,
-    attn_proj: Linear,
+    pub(crate) c_attn: Linear,
+    pub(crate) attn_proj: Linear,
     ln_2: LayerNorm,
-    c_fc: Linear,
-    mlp_proj: Linear,
+    pub(crate) c_fc: Linear,
+    pub(crate) mlp_proj: Linear,
 }
 
 /// makemore.py's Transformer.
@@ -47,15 +47,7 @@ impl Transformer {
         let wpe = Embedding::new(&mut p, "transformer.wpe", block_size as i64, c)?;
         let mut blocks = Vec::with_capacity(cfg.size("n_layer"));
         for i in 0..cfg.size("n_layer") {
-            let name = |part: &str| format!("transformer.h.{i}.{part}");
-            blocks.push(Block {
-                ln_1: LayerNorm::new(&mut p, &name("ln_1"), c)?,
-                c_attn: Linear::new(&mut p, &name("attn.c_attn"), c, 3 * c, true)?,
-                attn_proj: Linear::new(&mut p, &name("attn.c_proj"), c, c, true)?,
-                ln_2: LayerNorm::new(&mut p, &name("ln_2"), c)?,
-                c_fc: Linear::new(&mut p, &name("mlp.c_fc"), c, 4 * c, true)?,
-                mlp_proj: Linear::new(&mut p, &name("mlp.c_proj"), 4 * c, c, true)?,
-            });
+            blocks.push(Block::new(&mut p, &format!("transformer.h.{i}"), c)?);
         }
         let ln_f = LayerNorm::new(&mut p, "transformer.ln_f", c)?;
         let head = Linear::new(&mut p, "lm_head", c, v, false)?;
@@ -72,7 +64,23 @@ impl Transformer {
 }
 
 impl Block {
-    fn forward(&self, x: &Tensor, n_head: i64) -> Result<Tensor> {
+    /// Its layers, named `<name>.ln_1`, `<name>.attn.c_attn`, ..., made in GPT-2's order.
+    pub(crate) fn new(p: &mut Params, name: &str, c: i64) -> Result<Block> {
+        let name = |part: &str| format!("{name}.{part}");
+        Ok(Block {
+            ln_1: LayerNorm::new(p, &name("ln_1"), c)?,
+            c_attn: Linear::new(p, &name("attn.c_attn"), c, 3 * c, true)?,
+            attn_proj: Linear::new(p, &name("attn.c_proj"), c, c, true)?,
+            ln_2: LayerNorm::new(p, &name("ln_2"), c)?,
+            c_fc: Linear::new(p, &name("mlp.c_fc"), c, 4 * c, true)?,
+            mlp_proj: Linear::new(p, &name("mlp.c_proj"), 4 * c, c, true)?,
+        })
+    }
+
+    /// The block on `x` `(B, T, C)` with `n_head` heads: attention by
+    /// `scaled_dot_product_attention` when `flash`, else as the GPT-2 lecture first writes it,
+    /// the (T, T) scores scaled, masked and softmaxed (equal to within float rounding).
+    pub(crate) fn forward(&self, x: &Tensor, n_head: i64, flash: bool) -> Result<Tensor> {
         let (b, t, c) = x.size3()?;
         // causal self-attention: each head attends to the positions up to its own
         let qkv = self.c_attn.forward(&self.ln_1.forward(x)?)?; // (B, T, 3C)
@@ -80,16 +88,19 @@ impl Block {
             Ok(qkv.f_narrow(2, i * c, c)?.f_view([b, t, n_head, c / n_head])?.f_transpose(1, 2)?)
             // (B, nh, T, hs)
         };
-        let y = Tensor::f_scaled_dot_product_attention(
-            &heads(0)?,
-            &heads(1)?,
-            &heads(2)?,
-            None::<Tensor>,
-            0.0,
-            true,
-            None,
-            false,
-        )?;
+        let (q, k, v) = (heads(0)?, heads(1)?, heads(2)?);
+        let y = match flash {
+            true => Tensor::f_scaled_dot_product_attention::<Tensor>(
+                &q, &k, &v, None, 0.0, true, None, false,
+            )?,
+            false => {
+                let scale = 1.0 / ((c / n_head) as f64).sqrt();
+                let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(scale)?;
+                let mask = Tensor::f_ones([t, t], (Kind::Float, x.device()))?.f_tril(0)?;
+                let att = att.f_masked_fill(&mask.f_eq(0)?, f64::NEG_INFINITY)?;
+                att.f_softmax(-1, Kind::Float)?.f_matmul(&v)?
+            }
+        };
         let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?; // heads side by side
         let x = x.f_add(&self.attn_proj.forward(&y)?)?;
         // the MLP, with GPT-2's GELU (the tanh approximation)
@@ -107,7 +118,7 @@ impl Transformer {
         let pos = Tensor::f_arange(t, (Kind::Int64, x.device()))?;
         let mut x = self.wte.forward(x)?.f_add(&self.wpe.forward(&pos)?)?; // (B, T, C)
         for block in &self.blocks {
-            x = block.forward(&x, self.n_head)?;
+            x = block.forward(&x, self.n_head, true)?;
         }
         self.head.forward(&self.ln_f.forward(&x)?) // (B, T, V)
     }
