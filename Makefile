@@ -29,7 +29,7 @@ notebooks: setup
 	$(PY) tests/notebooks.py --write
 
 ## reference: run the lecture's Python code and makemore.py on the same torch -> target/*reference.json
-reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json target/tokenizer_reference.json target/gpt2_reference.json
+reference: target/micrograd_reference.json target/reference.json target/makemore_reference.json target/part2_reference.json target/part2_exercises_reference.json target/part3_reference.json target/part4_reference.json target/part5_reference.json target/gpt_reference.json target/tokenizer_reference.json target/gpt2_reference.json target/gpt2_final_reference.json
 target/micrograd_reference.json: tests/reference/micrograd.py requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/micrograd.py $@
@@ -100,6 +100,11 @@ data/build-nanogpt/%: data/build-nanogpt/%.sha256
 target/gpt2_reference.json: tests/reference/gpt2.py tests/reference/offline.py data/tinyshakespeare.txt $(NANOGPT) requirements.txt
 	@mkdir -p target
 	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt $@ --steps $(GPT2_TEST_STEPS)
+# its last code (fineweb.py's shards, hellaswag.py, the final loop at a small size; ~10 s)
+NANOGPT_LAST := $(patsubst %.sha256,%,$(wildcard data/build-nanogpt/*.sha256))
+target/gpt2_final_reference.json: tests/reference/gpt2_final.py tests/reference/offline.py tests/fixtures/hellaswag_mini.jsonl data/tinyshakespeare.txt $(NANOGPT) $(NANOGPT_LAST) requirements.txt
+	@mkdir -p target
+	$(PY) tests/reference/gpt2_final.py data/tinyshakespeare.txt $@
 
 target/makemore_reference.json: tests/reference/makemore_ref.py data/makemore.py.sha256 data/names.txt requirements.txt
 	@mkdir -p target

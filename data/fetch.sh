@@ -11,7 +11,8 @@
 #                                            into data/minbpe/, the tokenizer lecture's reference
 #   bash data/fetch.sh build-nanogpt         build-nanogpt's train_gpt2.py (MIT) after the lecture's
 #                                            commits the tests run (data/build-nanogpt/steps/NN_HASH_*.py:
-#                                            the file at commit HASH), the GPT-2 lecture's reference
+#                                            the file at commit HASH), the GPT-2 lecture's reference, and
+#                                            its fineweb.py and hellaswag.py at 6104ab1 (the last commit)
 # `make data` fetches the first two. Sources, in order: $MAKEMORE_NAMES ($MAKEMORE_TEXT,
 # $MAKEMORE_PY, $MAKEMORE_TAYLOR), ../shared/ (names.txt, tinyshakespeare.txt, reference/makemore.py,
 # reference/minbpe/tests/taylorswift.txt), the same
@@ -26,12 +27,12 @@ if [ "$file" = minbpe ]; then
   exec bash "$self" minbpe/tests/test_tokenizer.py
 fi
 if [ "$file" = build-nanogpt ]; then
-  for f in build-nanogpt/steps/*.py.sha256; do bash "$self" "${f%.sha256}"; done
+  for f in build-nanogpt/steps/*.py.sha256 build-nanogpt/*.sha256; do bash "$self" "${f%.sha256}"; done
   exit 0
 fi
 case "$file" in
   minbpe/*) var=MAKEMORE_MINBPE_FILE; shared="reference/$file" ;;
-  build-nanogpt/steps/*) var=MAKEMORE_NANOGPT_FILE; shared="reference/$file" ;;
+  build-nanogpt/*) var=MAKEMORE_NANOGPT_FILE; shared="reference/$file" ;;
   names.txt) var=MAKEMORE_NAMES; shared=names.txt ;;
   tinyshakespeare.txt) var=MAKEMORE_TEXT; shared=tinyshakespeare.txt ;;
   makemore.py) var=MAKEMORE_PY; shared=reference/makemore.py ;;
@@ -45,15 +46,17 @@ elif [ "$file" = taylorswift.txt ]; then
   URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/tests/taylorswift.txt"
 elif [ "${file%%/*}" = minbpe ]; then
   URL="https://raw.githubusercontent.com/karpathy/minbpe/1acefe8/${file#minbpe/}"
+elif [ "${file%/*}" = build-nanogpt ]; then
+  URL="https://raw.githubusercontent.com/karpathy/build-nanogpt/6104ab1/${file#build-nanogpt/}"
 elif [ "${file%%/*}" = build-nanogpt ]; then
   commit=$(basename "$file" | cut -d_ -f2)
   URL="https://raw.githubusercontent.com/karpathy/build-nanogpt/$commit/train_gpt2.py"
 fi
-want=$(cut -d' ' -f1 "$file.sha256")
+want=$(cut -d' ' -f1 "$file.sha256") # one hash a line: any of them is the file
 SHA256="$(pwd)/../scripts/sha256.py"
 
 sha256() { python3 "$SHA256" "$1" | cut -d' ' -f1; }
-check() { [ -f "$1" ] && [ "$(sha256 "$1")" = "$want" ]; }
+check() { [ -f "$1" ] && grep -qx "$(sha256 "$1")" <<<"$want"; }
 
 if check "$file"; then exit 0; fi
 if [ -e "$file" ]; then

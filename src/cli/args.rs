@@ -32,6 +32,11 @@ pub enum Command {
     Eval(EvalArgs),
     #[command(about = crate::bpe::ABOUT)]
     Bpe(crate::bpe::BpeArgs),
+    /// GPT-2 as the lecture "Let's reproduce GPT-2 (124M)" trains it: shards, training, samples, HellaSwag.
+    Gpt2 {
+        #[command(subcommand)]
+        command: crate::gpt2::Gpt2Command,
+    },
 }
 
 const MM: &str = "makemore.py's flags";

@@ -16,6 +16,7 @@ use makemore::train::{saved, Start};
 
 mod args;
 mod bpe;
+mod gpt2;
 use args::{Cli, Command, EvalArgs, SampleArgs, TrainArgs};
 
 /// How a command ended: `Ok(true)` when Ctrl-C stopped training (the best model kept).
@@ -34,6 +35,9 @@ fn main() -> ExitCode {
         None => train(&cli.train),
         Some(Command::Sample(args)) => sample(&args),
         Some(Command::Eval(args)) => eval(&args),
+        Some(Command::Gpt2 { command }) => {
+            gpt2::run(&command, &mut |line| print(format!("{line}\n")).map(|_| ())).map(|()| false)
+        }
         Some(Command::Bpe(args)) => {
             bpe::run(&args.command, &mut std::io::stdout()).map(|()| false).map_err(Error::from)
         }

@@ -17,12 +17,16 @@ use tch::{Device, Kind, Tensor};
 use crate::error::{Error, Result};
 
 mod data;
+pub mod hellaswag;
 mod hf;
 mod optim;
+pub mod shards;
+pub mod train;
 use crate::model::transformer::Block;
 use crate::nn::{Embedding, LayerNorm, Linear, Params};
 pub use data::DataLoaderLite;
 pub use optim::{clip_grad_norm, configure_optimizers, CosineLr, Groups};
+pub use train::{Setup, Trainer};
 
 /// A GPT-2's sizes: the lecture's `GPTConfig`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +118,9 @@ pub struct Gpt2 {
     /// Attention by `scaled_dot_product_attention` (the lecture's flash attention, commit 15)
     /// instead of the materialized (T, T) scores.
     flash: bool,
+    /// The kind the matmuls and attention run in: bfloat16 as under the lecture's
+    /// `torch.autocast(device_type, dtype=torch.bfloat16)` (commit 13), else float32.
+    autocast: Option<Kind>,
 }
 
 impl Gpt2 {
@@ -147,7 +154,16 @@ impl Gpt2 {
         let tied = lm_head.weight();
         params[0].1 = tied.shallow_clone();
         drop(wte);
-        let model = Gpt2 { config: *config, wte: tied, wpe, blocks, ln_f, params, flash: false };
+        let model = Gpt2 {
+            config: *config,
+            wte: tied,
+            wpe,
+            blocks,
+            ln_f,
+            params,
+            flash: false,
+            autocast: None,
+        };
         if init {
             model.init_weights()?;
         }
@@ -187,6 +203,20 @@ impl Gpt2 {
         self.flash = on;
     }
 
+    /// Runs the forward as the lecture's code does under `torch.autocast(device_type="cpu",
+    /// dtype=torch.bfloat16)`: every `linear` and the attention in bfloat16 (their inputs and
+    /// weights cast, the logits bfloat16), the LayerNorms, the residual stream and the loss in
+    /// float32; the parameters and their gradients stay float32. On this CPU it is slower than
+    /// float32 (its bfloat16 matmuls are); on a GPU it is the lecture's speed-up.
+    pub fn set_autocast(&mut self, bfloat16: bool) {
+        self.autocast = bfloat16.then_some(Kind::BFloat16);
+    }
+
+    /// Whether the forward runs under bfloat16 autocast ([`Gpt2::set_autocast`]).
+    pub fn autocast(&self) -> bool {
+        self.autocast.is_some()
+    }
+
     /// The sizes.
     pub fn config(&self) -> &Config {
         &self.config
@@ -224,9 +254,15 @@ impl Gpt2 {
         let tok_emb = Tensor::f_embedding(&self.wte, idx, -1, false, false)?; // (B, T, C)
         let mut x = tok_emb.f_add(&self.wpe.forward(&pos)?)?;
         for block in &self.blocks {
-            x = block.forward(&x, self.config.n_head as i64, self.flash)?;
+            x = block.forward(&x, self.config.n_head as i64, self.flash, self.autocast)?;
         }
-        Ok(self.ln_f.forward(&x)?.f_linear::<Tensor>(&self.wte, None)?)
+        let x = self.ln_f.forward(&x)?;
+        Ok(match self.autocast {
+            Some(kind) => {
+                x.f_to_kind(kind)?.f_linear::<Tensor>(&self.wte.f_to_kind(kind)?, None)?
+            }
+            None => x.f_linear::<Tensor>(&self.wte, None)?,
+        })
     }
 
     /// `model(idx, targets)`: the logits and `F.cross_entropy` of them against `targets`.
@@ -236,7 +272,7 @@ impl Gpt2 {
     pub fn loss(&self, idx: &Tensor, targets: &Tensor) -> Result<(Tensor, Tensor)> {
         let logits = self.forward(idx)?;
         let v = logits.size()[2];
-        let flat = logits.f_view([-1, v])?;
+        let flat = logits.f_view([-1, v])?.f_to_kind(Kind::Float)?; // autocast's log_softmax
         let loss = flat.f_cross_entropy_loss::<Tensor>(
             &targets.f_view([-1])?,
             None,
@@ -277,7 +313,7 @@ impl Gpt2 {
         tch::no_grad(|| -> Result<()> {
             while (x.size()[1] as usize) < max_length {
                 let logits = self.forward(&x)?.f_select(1, -1)?; // (n, vocab_size)
-                let probs = logits.f_softmax(-1, Kind::Float)?;
+                let probs = logits.f_softmax(-1, logits.kind())?; // bfloat16 under autocast
                 let (topk_probs, topk_indices) = probs.f_topk(top_k as i64, -1, true, true)?;
                 let ix = topk_probs.f_multinomial(1, false)?; // (n, 1)
                 let xcol = topk_indices.f_gather(-1, &ix, false)?;

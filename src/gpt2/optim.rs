@@ -84,8 +84,8 @@ pub fn configure_optimizers(
     weight_decay: f64,
     learning_rate: f64,
 ) -> Result<(AdamW, Groups)> {
-    let params = model.parameters();
-    let (decay, other): (Vec<_>, Vec<_>) = params.into_iter().partition(|(_, p)| p.dim() >= 2);
+    let (decay, other): (Vec<_>, Vec<_>) =
+        model.parameters().into_iter().partition(|(_, p)| p.dim() >= 2);
     let count = |list: &[(String, Tensor)]| list.iter().map(|(_, p)| p.numel() as i64).sum();
     let groups = Groups {
         decayed_tensors: decay.len(),
@@ -121,4 +121,12 @@ pub fn clip_grad_norm(params: &[(String, Tensor)], max_norm: f64) -> Result<f64>
         Ok(())
     })?;
     Ok(total.f_double_value(&[])?)
+}
+
+/// The parameters in the optimizer's order: the decayed group's, then the others'.
+pub(super) fn grouped(model: &Gpt2) -> Vec<(String, Tensor)> {
+    let (mut decay, other): (Vec<_>, Vec<_>) =
+        model.parameters().into_iter().partition(|(_, p)| p.dim() >= 2);
+    decay.extend(other);
+    decay
 }

@@ -171,6 +171,18 @@ impl Linear {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(x.f_linear(&self.w, self.b.as_ref())?)
     }
+
+    /// [`Linear::forward`] in `kind` when given, as autocast runs `linear`: the input, weight
+    /// and bias cast to it, the output in it (the casts differentiable, the gradients back in
+    /// the parameters' kind).
+    ///
+    /// # Errors
+    /// As [`Linear::forward`].
+    pub fn forward_as(&self, x: &Tensor, kind: Option<Kind>) -> Result<Tensor> {
+        let Some(kind) = kind else { return self.forward(x) };
+        let b = self.b.as_ref().map(|b| b.f_to_kind(kind)).transpose()?;
+        Ok(x.f_to_kind(kind)?.f_linear(&self.w.f_to_kind(kind)?, b.as_ref())?)
+    }
 }
 
 /// `nn.Embedding`: a table of `n` vectors, started from a standard normal.

@@ -79,11 +79,19 @@ impl Block {
 
     /// The block on `x` `(B, T, C)` with `n_head` heads: attention by
     /// `scaled_dot_product_attention` when `flash`, else as the GPT-2 lecture first writes it,
-    /// the (T, T) scores scaled, masked and softmaxed (equal to within float rounding).
-    pub(crate) fn forward(&self, x: &Tensor, n_head: i64, flash: bool) -> Result<Tensor> {
+    /// the (T, T) scores scaled, masked and softmaxed (equal to within float rounding). With
+    /// `low` (bfloat16), the matmuls and the attention run in that kind as CPU autocast runs
+    /// them, the LayerNorms and the residual stream in float32.
+    pub(crate) fn forward(
+        &self,
+        x: &Tensor,
+        n_head: i64,
+        flash: bool,
+        low: Option<Kind>,
+    ) -> Result<Tensor> {
         let (b, t, c) = x.size3()?;
         // causal self-attention: each head attends to the positions up to its own
-        let qkv = self.c_attn.forward(&self.ln_1.forward(x)?)?; // (B, T, 3C)
+        let qkv = self.c_attn.forward_as(&self.ln_1.forward(x)?, low)?; // (B, T, 3C)
         let heads = |i: i64| -> Result<Tensor> {
             Ok(qkv.f_narrow(2, i * c, c)?.f_view([b, t, n_head, c / n_head])?.f_transpose(1, 2)?)
             // (B, nh, T, hs)
@@ -98,14 +106,14 @@ impl Block {
                 let att = q.f_matmul(&k.f_transpose(-2, -1)?)?.f_mul_scalar(scale)?;
                 let mask = Tensor::f_ones([t, t], (Kind::Float, x.device()))?.f_tril(0)?;
                 let att = att.f_masked_fill(&mask.f_eq(0)?, f64::NEG_INFINITY)?;
-                att.f_softmax(-1, Kind::Float)?.f_matmul(&v)?
+                att.f_softmax(-1, att.kind())?.f_matmul(&v)?
             }
         };
         let y = y.f_transpose(1, 2)?.f_contiguous()?.f_view([b, t, c])?; // heads side by side
-        let x = x.f_add(&self.attn_proj.forward(&y)?)?;
+        let x = x.f_add(&self.attn_proj.forward_as(&y, low)?)?;
         // the MLP, with GPT-2's GELU (the tanh approximation)
-        let h = self.c_fc.forward(&self.ln_2.forward(&x)?)?.f_gelu("tanh")?;
-        Ok(x.f_add(&self.mlp_proj.forward(&h)?)?)
+        let h = self.c_fc.forward_as(&self.ln_2.forward(&x)?, low)?.f_gelu("tanh")?;
+        Ok(x.f_add(&self.mlp_proj.forward_as(&h, low)?)?)
     }
 }
 
@@ -118,7 +126,7 @@ impl Transformer {
         let pos = Tensor::f_arange(t, (Kind::Int64, x.device()))?;
         let mut x = self.wte.forward(x)?.f_add(&self.wpe.forward(&pos)?)?; // (B, T, C)
         for block in &self.blocks {
-            x = block.forward(&x, self.n_head, true)?;
+            x = block.forward(&x, self.n_head, true, None)?;
         }
         self.head.forward(&self.ln_f.forward(&x)?) // (B, T, V)
     }

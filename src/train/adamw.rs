@@ -35,10 +35,10 @@ pub struct AdamW {
     pub(super) params: Vec<Tensor>,
     /// Whether each parameter is weight-decayed (all, unless made [`AdamW::with_groups`]).
     pub(super) decays: Vec<bool>,
-    pub(super) step: i64,
+    pub(crate) step: i64,
     /// The moving averages of the gradient and of its square, one per parameter.
-    pub(super) m: Vec<Tensor>,
-    pub(super) v: Vec<Tensor>,
+    pub(crate) m: Vec<Tensor>,
+    pub(crate) v: Vec<Tensor>,
 }
 
 impl AdamW {
