@@ -68,7 +68,8 @@ target/part5_reference.json: tests/reference/part5.py tests/reference/part2.py d
 ## reference-full: parts 2-5's runs at the lecture's 200,000 steps -> tests/reference/part2_full.json,
 ##   part2_exercises_full.json, part3_full.json, part4_full.json, part5_full.json, the GPT lecture's
 ##   at its 5,000 -> tests/reference/gpt_full.json, the GPT-2 lecture's 124M for 50 steps ->
-##   tests/reference/gpt2_full.json (committed: what the committed notebooks' outputs and
+##   tests/reference/gpt2_full.json, its final loop at a small size for 300 steps ->
+##   tests/reference/gpt2_final_full.json (committed: what the committed notebooks' outputs and
 ##   `MAKEMORE_GPT2_FULL=1 cargo test --test gpt2` are checked against)
 reference-full: setup data/tinyshakespeare.txt
 	$(PY) tests/reference/part2.py data/names.txt tests/reference/part2_full.json
@@ -78,6 +79,7 @@ reference-full: setup data/tinyshakespeare.txt
 	cd tests/reference && ../../$(PY) part5.py ../../data/names.txt part5_full.json
 	$(PY) tests/reference/gpt.py data/tinyshakespeare.txt tests/reference/gpt_full.json
 	$(PY) tests/reference/gpt2.py data/tinyshakespeare.txt tests/reference/gpt2_full.json
+	$(PY) tests/reference/gpt2_final.py data/tinyshakespeare.txt tests/reference/gpt2_final_full.json --steps 300 --eval-every 50
 
 # the GPT lecture's chapter 4 trains six models 5,000 steps each (~10 min of Python): tests run
 # them (and the notebook) at GPT_TEST_STEPS; the full run's values are committed (reference-full)

@@ -37,14 +37,14 @@ fn our_shards() -> Result<(tempfile::TempDir, PathBuf)> {
 }
 
 /// The reference run's constants: a 2-layer GPT-2 at B=4, T=32, 2 micro-steps a step.
-fn setup(autocast: bool, steps: usize) -> Setup {
+fn setup(autocast: bool, steps: usize, eval_every: usize) -> Setup {
     Setup {
         b: 4,
         t: 32,
         total_batch_size: 256,
         warmup_steps: 5,
         max_steps: steps,
-        eval_every: 5,
+        eval_every,
         val_steps: 3,
         checkpoint_every: 10,
         autocast,
@@ -114,9 +114,15 @@ fn final_loop(variant: &str) -> Result<()> {
     let log = dir.path().join("log");
     let hella = format!("{ROOT}/tests/fixtures/hellaswag_mini.jsonl");
     let steps = reference()["steps"].as_u64().unwrap() as usize;
+    let every = reference()["eval_every"].as_u64().unwrap() as usize;
     let model = with_torch_seed(1337, || Gpt2::new(&SMALL))?;
-    let (mut trainer, lines) =
-        Trainer::new(model, &data, &log, Some(Path::new(&hella)), setup(variant == "bf16", steps))?;
+    let (mut trainer, lines) = Trainer::new(
+        model,
+        &data,
+        &log,
+        Some(Path::new(&hella)),
+        setup(variant == "bf16", steps, every),
+    )?;
     let theirs: Vec<String> = serde_json::from_value(r["printed"].clone()).unwrap();
     assert_eq!(run(&mut trainer, lines)?, theirs);
     let log_lines: Vec<String> = serde_json::from_value(r["log"].clone()).unwrap();
@@ -134,7 +140,7 @@ fn final_loop(variant: &str) -> Result<()> {
         &data,
         &log,
         Some(Path::new(&hella)),
-        setup(variant == "bf16", steps),
+        setup(variant == "bf16", steps, every),
     )?;
     assert_eq!(resumed.next_step(), at);
     let after = run(&mut resumed, Vec::new())?;
@@ -165,7 +171,7 @@ fn bad_data_is_one_clear_error() -> Result<()> {
     std::fs::write(&bad, b"not numpy").unwrap();
     let e = DataLoaderLite::from_shards(dir.path(), 4, 32, 0, 1, "train").unwrap_err().to_string();
     assert!(e.contains("not a .npy file"), "{e}");
-    let e = Setup { total_batch_size: 300, ..setup(false, 1) }
+    let e = Setup { total_batch_size: 300, ..setup(false, 1, 1) }
         .grad_accum_steps(1)
         .unwrap_err()
         .to_string();

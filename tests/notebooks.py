@@ -730,6 +730,8 @@ def part8_checks(name, nb, text, _ref):
     short = SHORTENED.get(full)
     if short is None:
         return []
+    if name.startswith('02'):
+        return part8_final_checks(full, nb, text, short)
     path = short.reference_for(nb)
     if not path.exists():
         return [f'{full}: {path} is missing (hint: run `make reference`)']
@@ -743,6 +745,33 @@ def part8_checks(name, nb, text, _ref):
     if got != want:
         e.append(f'{full}: the loop printed {got[:3]}... ({len(got)} steps), {path.name} says {want[:3]}... '
                  f'({len(want)}): every loss must equal the lecture code\'s')
+    return e
+
+
+def part8_final_checks(full, nb, text, short):
+    """The GPT-2 lecture's last code (tests/reference/gpt2_final.py: fineweb.py, hellaswag.py,
+    the final train_gpt2.py at a small size, play.ipynb's accumulation demo): the shards' names
+    and sizes, the accumulated and whole gradients (every digit), the d12's two optimizer groups
+    (target/gpt2_reference.json), and every line the final loop prints, its times aside, in order:
+    the test run's against target/gpt2_final_reference.json, the committed 300 steps against
+    tests/reference/gpt2_final_full.json."""
+    path = short.reference_for(nb)
+    if not path.exists():
+        return [f'{full}: {path} is missing (hint: run `make reference`)']
+    r, e = json.loads(path.read_text()), []
+    steps_checks(e, full, nb, r, path)
+    shards = [f"{f['name']} {f['tokens']} tokens" for f in sorted(r['shards']['files'], key=lambda f: f['name'][-10:])]
+    grads = [', '.join(f'"{g}"' for g in gs) for gs in r['accum']['grads']]
+    groups = json.loads((ROOT / 'target' / 'gpt2_reference.json').read_text())['optim']['d12_groups']
+    expect_strings(e, text, shards + grads + groups + [f"{r['shards']['documents']} documents"], full, 'values')
+    untimed = [l.split(' | dt:')[0] for l in text.split('\n')]
+    want = r['fp32']['printed']
+    at = next((i for i, l in enumerate(untimed) if l == want[0]), None)
+    if at is None or untimed[at:at + len(want)] != want:
+        got = untimed[at:at + len(want)] if at is not None else []
+        bad = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        e.append(f'{full}: the final loop printed {got[bad:bad + 2]} where {path.name} has {want[bad:bad + 2]} '
+                 f'(line {bad}): every line but the times must equal the lecture code\'s')
     return e
 
 
@@ -802,6 +831,8 @@ SHORTENED = {
     'part6_gpt/03_transformer': Shortened('max_iters', 5000, 'gpt', 'runs.push('),
     'part8_gpt2/01_gpt2_from_scratch': Shortened('max_steps', 50, 'gpt2', 'for i in steps(max_steps) {',
                                                  after_training='use makemore::gpt2::{Config, Gpt2};'),
+    'part8_gpt2/02_speed_optimization_final_run': Shortened('max_steps', 300, 'gpt2_final', 'let (mut trainer, header)',
+                                                            more=[('eval_every', 50)]),
 }
 
 

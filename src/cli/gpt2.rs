@@ -136,9 +136,9 @@ pub fn run(command: &Gpt2Command, out: &mut dyn FnMut(&str) -> Result<()>) -> Re
         Gpt2Command::Sample { model, prompt, num_return_sequences, max_length, top_k, seed } => {
             let model = Gpt2::from_pretrained(model)?;
             let enc = Tokenizer::gpt2()?;
-            manual_seed(*seed);
             let ids = enc.encode(prompt, &AllowedSpecial::NoneRaise)?;
-            for row in model.generate(&ids, *num_return_sequences, *max_length, *top_k)? {
+            let n = *num_return_sequences;
+            for row in with_torch_seed(*seed, || model.generate(&ids, n, *max_length, *top_k))? {
                 out(&format!("> {}", enc.decode(&row)?))?;
             }
             Ok(())

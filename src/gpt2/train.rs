@@ -354,8 +354,8 @@ impl Trainer {
         if prompt.len() >= max_length {
             return Ok(Vec::new()); // a block too short to sample from the prompt
         }
-        tch::manual_seed(42);
-        let rows = self.model.generate(&prompt, n, max_length, 50)?;
+        let rows =
+            crate::rng::with_torch_seed(42, || self.model.generate(&prompt, n, max_length, 50))?;
         rows.iter()
             .enumerate()
             .map(|(i, ids)| Ok(format!("rank 0 sample {i}: {}", self.enc.decode(ids)?)))

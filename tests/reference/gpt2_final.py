@@ -25,7 +25,7 @@ What is run, and what is changed (each change an exact text replacement, asserte
   `from hellaswag import ...` getting the module above. Changed: the model
   GPT(GPTConfig(block_size=64, vocab_size=50304, n_layer=2, n_head=4, n_embd=64)); B=4, T=32,
   total_batch_size=256 (grad_accum_steps 2); max_steps=--steps (default 20), warmup_steps=5
-  (max_lr, min_lr as they are); the three `step % 250` (val loss, HellaSwag, samples) every 5 steps;
+  (max_lr, min_lr as they are); the three `step % 250` (val loss, HellaSwag, samples) every --eval-every steps (default 5);
   val_loss_steps=3; checkpoints `step % 10` (not 5000); log_dir target/gpt2_final/<variant>/log.
   "bf16" keeps its four `torch.autocast(device_type=device_type, dtype=torch.bfloat16)` (active on
   the CPU); "fp32" has `contextlib.nullcontext()` for each. Kept: set_float32_matmul_precision(
@@ -148,7 +148,7 @@ def rendered(hs):
     return out
 
 
-def train(variant, steps):
+def train(variant, steps, every):
     code = open(TRAIN).read()
     changes = [
         ("total_batch_size = 524288", "total_batch_size = 256"),
@@ -158,11 +158,11 @@ def train(variant, steps):
          "model = GPT(GPTConfig(block_size=64, vocab_size=50304, n_layer=2, n_head=4, n_embd=64))"),
         ("warmup_steps = 715", "warmup_steps = 5"),
         ("max_steps = 19073", f"max_steps = {steps}"),
-        ("if step % 250 == 0 or last_step:", "if step % 5 == 0 or last_step:"),  # val loss
+        ("if step % 250 == 0 or last_step:", f"if step % {every} == 0 or last_step:"),  # val loss
         ("if (step % 250 == 0 or last_step) and (not use_compile):",  # HellaSwag
-         "if (step % 5 == 0 or last_step) and (not use_compile):"),
+         f"if (step % {every} == 0 or last_step) and (not use_compile):"),
         ("if ((step > 0 and step % 250 == 0) or last_step) and (not use_compile):",  # samples
-         "if ((step > 0 and step % 5 == 0) or last_step) and (not use_compile):"),
+         f"if ((step > 0 and step % {every} == 0) or last_step) and (not use_compile):"),
         ("val_loss_steps = 20", "val_loss_steps = 3"),
         ("step % 5000 == 0", "step % 10 == 0"),  # checkpoints
         ('log_dir = "log"', f'log_dir = "{variant}/log"'),
@@ -226,16 +226,17 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--steps", type=int, default=20, help="max_steps of the training loop")
     ap.add_argument("--shard-size", type=int, default=100_000, help="fineweb.py's shard_size")
+    ap.add_argument("--eval-every", type=int, default=5, help="steps between evaluations (the file's 250)")
     args = ap.parse_args()
     os.makedirs(WORK, exist_ok=True)
     out = {"files": [os.path.relpath(p, ROOT) for p in (TRAIN, FINEWEB, HELLASWAG)],
-           "steps": args.steps}
+           "steps": args.steps, "eval_every": args.eval_every}
     progress("shards")
     out["shards"] = shards(args.text, args.shard_size)
     hs = hellaswag()
     out["hellaswag"] = rendered(hs)
     for variant in ["fp32", "bf16"]:
-        out[variant] = train(variant, args.steps)
+        out[variant] = train(variant, args.steps, args.eval_every)
     out["accum"] = accum()
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
