@@ -7,7 +7,7 @@ PORT ?= 8888
 # kernels): scripts/cpu_pins.py says which variables and why; a value already set wins.
 $(foreach pin,$(shell python3 scripts/cpu_pins.py),$(eval export $(pin)))
 
-.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench bench-bpe site clean-evcxr
+.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench bench-bpe bench-gpt2 site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -160,7 +160,13 @@ site:
 ## bench: the lecture's Python against the crate, side by side, with ratios; then bench-bpe
 bench: setup reference
 	bash scripts/bench.sh
-	@$(MAKE) --no-print-directory bench-bpe
+	@$(MAKE) --no-print-directory bench-bpe bench-gpt2
+
+## bench-gpt2: `makemore gpt2 prepare` and `train` against build-nanogpt's fineweb.py and final
+##   train_gpt2.py, side by side (MB/s, tok/s, the same lines, MFU against this CPU's matmul peak)
+bench-gpt2: setup target/gpt2_final_reference.json
+	cargo build --release --quiet --bin makemore --bin makemore-torch
+	$(PY) scripts/bench_gpt2.py target/release/makemore $(or $(STEPS),6)
 
 ## bench-bpe: BPE training and GPT-4 encoding, whole processes, against rustbpe, HF tokenizers,
 ##   minbpe and tiktoken (installs requirements-bench.txt into .venv first)

@@ -141,6 +141,7 @@ fn final_loop(variant: &str) -> Result<()> {
         &log,
         Some(Path::new(&hella)),
         setup(variant == "bf16", steps, every),
+        Device::Cpu,
     )?;
     assert_eq!(resumed.next_step(), at);
     let after = run(&mut resumed, Vec::new())?;

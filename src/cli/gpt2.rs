@@ -42,6 +42,8 @@ pub enum Gpt2Command {
         top_k: usize,
         #[arg(long, default_value_t = 42)]
         seed: i64,
+        #[command(flatten)]
+        device: DeviceArg,
     },
     /// HellaSwag's completion-style accuracy of a model folder, hellaswag.py's lines.
     Hellaswag {
@@ -50,6 +52,8 @@ pub enum Gpt2Command {
         /// HellaSwag jsonl (hellaswag_val.jsonl).
         #[arg(long)]
         data: PathBuf,
+        #[command(flatten)]
+        device: DeviceArg,
     },
 }
 
@@ -64,38 +68,38 @@ pub struct TrainArgs {
     t: usize,
     #[arg(long, default_value_t = L.total_batch_size, help = "Tokens per step (gradient accumulation fills it)")]
     total_batch_size: usize,
-    #[arg(long, default_value_t = L.max_lr)]
+    #[arg(long, default_value_t = L.max_lr, help = "Learning rate after the warmup")]
     max_lr: f64,
-    #[arg(long, default_value_t = L.min_lr_ratio)]
+    #[arg(long, default_value_t = L.min_lr_ratio, help = "The cosine ends at max_lr times this")]
     min_lr_ratio: f64,
-    #[arg(long, default_value_t = L.warmup_steps)]
+    #[arg(long, default_value_t = L.warmup_steps, help = "Steps of linear warmup")]
     warmup_steps: usize,
-    #[arg(long, default_value_t = L.max_steps)]
+    #[arg(long, default_value_t = L.max_steps, help = "Steps (19,073: an epoch of 10B tokens)")]
     max_steps: usize,
-    #[arg(long, default_value_t = L.weight_decay)]
+    #[arg(long, default_value_t = L.weight_decay, help = "AdamW's decay of the 2-D tensors")]
     weight_decay: f64,
     #[arg(long, default_value_t = L.eval_every, help = "Validation, HellaSwag and samples every N steps")]
     eval_every: usize,
-    #[arg(long, default_value_t = L.val_steps)]
+    #[arg(long, default_value_t = L.val_steps, help = "Batches of the validation loss")]
     val_steps: usize,
-    #[arg(long, default_value_t = L.checkpoint_every)]
+    #[arg(long, default_value_t = L.checkpoint_every, help = "Checkpoint every N steps (and at the end)")]
     checkpoint_every: usize,
-    #[arg(long, default_value_t = L.seed)]
+    #[arg(long, default_value_t = L.seed, help = "torch.manual_seed before the model is made")]
     seed: i64,
-    #[arg(long, default_value = "log")]
+    #[arg(long, default_value = "log", help = "Folder of log.txt and the checkpoints")]
     log_dir: PathBuf,
     /// A preset: gpt2, gpt2-medium, gpt2-large, gpt2-xl, d12 (the lecture's); sizes below override it.
     #[arg(long, default_value = "d12")]
     model: String,
-    #[arg(long)]
+    #[arg(long, help = "Transformer blocks")]
     n_layer: Option<usize>,
-    #[arg(long)]
+    #[arg(long, help = "Attention heads (they split n_embd)")]
     n_head: Option<usize>,
-    #[arg(long)]
+    #[arg(long, help = "Width of the residual stream")]
     n_embd: Option<usize>,
-    #[arg(long)]
+    #[arg(long, help = "Longest sequence (positions)")]
     block_size: Option<usize>,
-    #[arg(long)]
+    #[arg(long, help = "Tokens (50304: GPT-2's 50257 padded)")]
     vocab_size: Option<usize>,
     /// Start from a Hugging Face GPT-2 folder (or one of our checkpoints) instead of a new model.
     #[arg(long, conflicts_with = "resume")]
@@ -106,9 +110,26 @@ pub struct TrainArgs {
     /// HellaSwag jsonl to evaluate on (none: no HellaSwag).
     #[arg(long)]
     hellaswag: Option<PathBuf>,
-    /// float32, or bfloat16 autocast as the lecture (on GPUs; on this kind of CPU it is slower).
-    #[arg(long, default_value = "float32", value_parser = ["float32", "bfloat16"])]
-    dtype: String,
+    /// bfloat16 is the lecture's autocast: on a GPU twice the speed, on a CPU faster only with
+    /// bfloat16 instructions (AVX-512 BF16, AMX), else several times slower [default: bfloat16 on
+    /// CUDA, float32 elsewhere].
+    #[arg(long, value_parser = ["float32", "bfloat16"])]
+    dtype: Option<String>,
+    #[command(flatten)]
+    device: DeviceArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DeviceArg {
+    /// cpu, cuda, cuda:N or mps.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+impl DeviceArg {
+    fn get(&self) -> Result<Device> {
+        makemore::train::parse_device(&self.device)
+    }
 }
 
 /// Runs a `gpt2` command, printing its lines.
@@ -133,8 +154,16 @@ pub fn run(command: &Gpt2Command, out: &mut dyn FnMut(&str) -> Result<()>) -> Re
             written.iter().try_for_each(|p| out(&format!("wrote {}", p.display())))
         }
         Gpt2Command::Train(a) => train(a, out),
-        Gpt2Command::Sample { model, prompt, num_return_sequences, max_length, top_k, seed } => {
-            let model = Gpt2::from_pretrained(model)?;
+        Gpt2Command::Sample {
+            model,
+            prompt,
+            num_return_sequences,
+            max_length,
+            top_k,
+            seed,
+            device,
+        } => {
+            let model = Gpt2::from_pretrained(model)?.to_device(device.get()?)?;
             let enc = Tokenizer::gpt2()?;
             let ids = enc.encode(prompt, &AllowedSpecial::NoneRaise)?;
             let n = *num_return_sequences;
@@ -143,8 +172,9 @@ pub fn run(command: &Gpt2Command, out: &mut dyn FnMut(&str) -> Result<()>) -> Re
             }
             Ok(())
         }
-        Gpt2Command::Hellaswag { model, data } => {
-            let (model, enc) = (Gpt2::from_pretrained(model)?, Tokenizer::gpt2()?);
+        Gpt2Command::Hellaswag { model, data, device } => {
+            let model = Gpt2::from_pretrained(model)?.to_device(device.get()?)?;
+            let enc = Tokenizer::gpt2()?;
             let (mut n, mut correct) = (0, 0);
             for example in hellaswag::read_examples(data)? {
                 let s = hellaswag::score(&model, &example, &enc)?;
@@ -164,6 +194,7 @@ pub fn run(command: &Gpt2Command, out: &mut dyn FnMut(&str) -> Result<()>) -> Re
 }
 
 fn train(a: &TrainArgs, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+    let device = a.device.get()?;
     let setup = Setup {
         b: a.b,
         t: a.t,
@@ -177,14 +208,14 @@ fn train(a: &TrainArgs, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
         val_steps: a.val_steps,
         checkpoint_every: a.checkpoint_every,
         seed: a.seed,
-        autocast: a.dtype == "bfloat16",
+        autocast: a.dtype.as_deref().map_or(device.is_cuda(), |d| d == "bfloat16"),
     };
     setup.grad_accum_steps(1)?; // the inputs checked before a model is made
     shards::list(&a.data, "train")?;
     shards::list(&a.data, "val")?;
     let hellaswag = a.hellaswag.as_deref();
     let (mut trainer, lines) = match &a.resume {
-        Some(dir) => Trainer::resume(dir, &a.data, &a.log_dir, hellaswag, setup)?,
+        Some(dir) => Trainer::resume(dir, &a.data, &a.log_dir, hellaswag, setup, device)?,
         None => {
             let model = match &a.init_from {
                 Some(dir) => Gpt2::from_pretrained(dir)?,
@@ -201,7 +232,7 @@ fn train(a: &TrainArgs, out: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
                     Gpt2::new(&config)?
                 }
             };
-            Trainer::new(model, &a.data, &a.log_dir, hellaswag, setup)?
+            Trainer::new(model.to_device(device)?, &a.data, &a.log_dir, hellaswag, setup)?
         }
     };
     lines.iter().try_for_each(|l| out(l))?;

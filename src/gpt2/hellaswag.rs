@@ -120,6 +120,7 @@ pub struct Scored {
 /// [`Error::Param`] for an example longer than the block size; the tokenizer's and libtorch's.
 pub fn score(model: &Gpt2, example: &Example, enc: &Tokenizer) -> Result<Scored> {
     let (tokens, mask) = render_example(example, enc)?;
+    let (tokens, mask) = (tokens.f_to(model.device())?, mask.f_to(model.device())?);
     let logits = tch::no_grad(|| model.forward(&tokens))?;
     let (pred, pred_norm, losses) = most_likely_row(&tokens, &mask, &logits)?;
     Ok(Scored { label: example.label, pred, pred_norm, losses })

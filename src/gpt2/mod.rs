@@ -217,6 +217,25 @@ impl Gpt2 {
         self.autocast.is_some()
     }
 
+    /// The model on `device` (`model.to(device)`): the same weights, copied; attention and
+    /// autocast as they were.
+    ///
+    /// # Errors
+    /// [`Error::Torch`] for a device libtorch was not built for (CUDA without a CUDA build).
+    pub fn to_device(&self, device: Device) -> Result<Gpt2> {
+        let mut moved = Gpt2::build(&self.config, Params::with(device, false), false)?;
+        for ((_, mut to), (_, from)) in moved.parameters().into_iter().zip(self.parameters()) {
+            tch::no_grad(|| to.f_copy_(&from))?;
+        }
+        (moved.flash, moved.autocast) = (self.flash, self.autocast);
+        Ok(moved)
+    }
+
+    /// Where the parameters are.
+    pub fn device(&self) -> Device {
+        self.wte.device()
+    }
+
     /// The sizes.
     pub fn config(&self) -> &Config {
         &self.config
@@ -289,7 +308,7 @@ impl Gpt2 {
     /// `torch.manual_seed(42)`). The token ids of each sequence, the prompt first.
     ///
     /// # Errors
-    /// [`Error::Param`] for an empty prompt, `top_k` of 0 or past the vocabulary, or a
+    /// [`Error::Param`] for an empty prompt, `top_k` of 0 or past the vocabulary, or a prompt or
     /// `max_length` past the block size (the model reads at most that many tokens).
     pub fn generate(
         &self,
@@ -303,13 +322,26 @@ impl Gpt2 {
             let value = format!("{} prompt tokens, top_k {top_k}", prompt.len());
             return Err(Error::param("prompt", value, why, "give a prompt, and top_k 50"));
         }
+        if prompt.len() > self.config.block_size {
+            let why = "the model reads at most block_size tokens";
+            let hint = format!("give a prompt of at most {} tokens", self.config.block_size);
+            return Err(Error::Param {
+                name: "prompt",
+                value: format!("{} tokens", prompt.len()),
+                why,
+                hint,
+            });
+        }
         if max_length > self.config.block_size {
             let why = "the model reads at most block_size tokens";
             let hint = "generate at most block_size tokens";
             return Err(Error::param("max_length", max_length, why, hint));
         }
         let ids: Vec<i64> = prompt.iter().map(|&t| i64::from(t)).collect();
-        let mut x = Tensor::from_slice(&ids).f_unsqueeze(0)?.f_repeat([n as i64, 1])?; // (n, T)
+        let mut x = Tensor::from_slice(&ids)
+            .f_unsqueeze(0)?
+            .f_repeat([n as i64, 1])?
+            .f_to(self.device())?; // (n, T)
         tch::no_grad(|| -> Result<()> {
             while (x.size()[1] as usize) < max_length {
                 let logits = self.forward(&x)?.f_select(1, -1)?; // (n, vocab_size)
@@ -321,7 +353,7 @@ impl Gpt2 {
             }
             Ok(())
         })?;
-        let rows: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(&x)?;
+        let rows: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(&x.f_to(Device::Cpu)?)?;
         Ok(rows.into_iter().map(|r| r.into_iter().map(|t| t as u32).collect()).collect())
     }
 }

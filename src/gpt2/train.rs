@@ -148,7 +148,8 @@ impl Trainer {
     /// Continues a run from its checkpoint `dir` (`log/model_NNNNN`, which [`Trainer::step`]
     /// writes): the model, AdamW's moments and step, the training data's position; the next step
     /// is the checkpoint's, its evaluation not done again; `log.txt` keeps its lines before it.
-    /// The same data and setup give the lines the run would have printed.
+    /// The same data and setup give the lines the run would have printed. The model goes to
+    /// `device`.
     ///
     /// # Errors
     /// As [`Trainer::new`]; [`Error::Saved`] for a checkpoint folder without its files.
@@ -158,13 +159,14 @@ impl Trainer {
         log_dir: &Path,
         hellaswag: Option<&Path>,
         setup: Setup,
+        device: tch::Device,
     ) -> Result<(Trainer, Vec<String>)> {
         let bad = |why: String| Error::Saved {
             path: dir.to_path_buf(),
             why,
             hint: "resume from a log/model_NNNNN folder that `makemore gpt2 train` wrote".into(),
         };
-        let model = Gpt2::from_pretrained(dir)?;
+        let model = Gpt2::from_pretrained(dir)?.to_device(device)?;
         let text = std::fs::read_to_string(dir.join("trainer.json"))
             .map_err(|e| bad(format!("has no readable trainer.json ({e})")))?;
         let state: serde_json::Value = serde_json::from_str(&text)
@@ -218,7 +220,7 @@ impl Trainer {
             return Err(Error::param("T", setup.t, why, "use a smaller T, or a larger block size"));
         }
         let mut lines = vec![
-            "using device: cpu".to_string(),
+            format!("using device: {}", device_name(model.device())),
             format!("total desired batch size: {}", setup.total_batch_size),
             format!("=> calculated gradient accumulation steps: {grad_accum}"),
         ];
@@ -293,9 +295,11 @@ impl Trainer {
             }
         }
         self.optimizer.zero_grad();
-        let mut loss_accum = Tensor::zeros([], (Kind::Float, tch::Device::Cpu));
+        let device = self.model.device();
+        let mut loss_accum = Tensor::zeros([], (Kind::Float, device));
         for _ in 0..self.grad_accum {
             let (x, y) = self.train.next_batch()?;
+            let (x, y) = (x.f_to(device)?, y.f_to(device)?);
             let (_, loss) = self.model.loss(&x, &y)?;
             // the gradients add up: divide so they add up to the mean over the whole batch
             let loss = loss.f_div_scalar(self.grad_accum as f64)?;
@@ -323,10 +327,12 @@ impl Trainer {
     /// The mean loss of `val_steps` validation batches from the first.
     fn val_loss(&mut self) -> Result<f64> {
         self.val.reset()?;
-        let mut accum = Tensor::zeros([], (Kind::Float, tch::Device::Cpu));
+        let device = self.model.device();
+        let mut accum = Tensor::zeros([], (Kind::Float, device));
         tch::no_grad(|| -> Result<()> {
             for _ in 0..self.setup.val_steps {
                 let (x, y) = self.val.next_batch()?;
+                let (x, y) = (x.f_to(device)?, y.f_to(device)?);
                 let (_, loss) = self.model.loss(&x, &y)?;
                 accum = accum.f_add(&loss.f_div_scalar(self.setup.val_steps as f64)?)?;
             }
@@ -398,5 +404,15 @@ impl Trainer {
             "train_shard": shard, "train_position": position,
         });
         crate::io::write_atomic(&dir.join("trainer.json"), format!("{state:#}\n").as_bytes())
+    }
+}
+
+/// A device as PyTorch names it: `cpu`, `cuda:0`, `mps`.
+fn device_name(device: tch::Device) -> String {
+    match device {
+        tch::Device::Cpu => "cpu".into(),
+        tch::Device::Cuda(n) => format!("cuda:{n}"),
+        tch::Device::Mps => "mps".into(),
+        other => format!("{other:?}").to_lowercase(),
     }
 }

@@ -39,6 +39,8 @@ pub struct AdamW {
     /// The moving averages of the gradient and of its square, one per parameter.
     pub(crate) m: Vec<Tensor>,
     pub(crate) v: Vec<Tensor>,
+    /// Two buffers the size of the largest parameter, made at the first step.
+    pub(super) scratch: Option<(Tensor, Tensor)>,
 }
 
 impl AdamW {
@@ -59,6 +61,7 @@ impl AdamW {
             step: 0,
             m: zeros()?,
             v: zeros()?,
+            scratch: None,
         })
     }
 
@@ -101,6 +104,15 @@ impl AdamW {
         let (lr, weight_decay) = (self.learning_rate, self.weight_decay);
         let step_size = lr / bias1;
         tch::no_grad(|| -> Result<()> {
+            // two buffers the size of the largest parameter, for what PyTorch computes in new
+            // tensors: the same numbers, without a fresh allocation per operation and tensor
+            if self.scratch.is_none() {
+                let most = self.params.iter().map(Tensor::numel).max().unwrap_or(0) as i64;
+                let device = self.params.first().map_or(tch::Device::Cpu, Tensor::device);
+                let empty = || Tensor::f_empty([most], (tch::Kind::Float, device));
+                self.scratch = Some((empty()?, empty()?));
+            }
+            let (s, d) = self.scratch.as_ref().expect("made above");
             let moments = self.m.iter_mut().zip(self.v.iter_mut());
             for ((p, &decays), (m, v)) in self.params.iter().zip(&self.decays).zip(moments) {
                 let g = p.f_grad()?;
@@ -108,12 +120,22 @@ impl AdamW {
                     continue; // a parameter this batch did not reach
                 }
                 let mut p = p.shallow_clone();
-                let wd = if decays { weight_decay } else { 0.0 };
-                let _ = p.f_mul_scalar_(1.0 - lr * wd)?; // decoupled weight decay
+                let like = |buf: &Tensor| {
+                    buf.f_narrow(0, 0, g.numel() as i64)?.f_view(g.size().as_slice())
+                };
+                let (s, mut d) = match g.kind() {
+                    tch::Kind::Float => (like(s)?, like(d)?),
+                    _ => (g.f_empty_like()?, g.f_empty_like()?),
+                };
+                if decays && weight_decay != 0.0 {
+                    let _ = p.f_mul_scalar_(1.0 - lr * weight_decay)?; // decoupled weight decay
+                }
                 let _ = m.f_lerp_(&g, 1.0 - b1)?; // m = b1 m + (1 - b1) g
-                let _ = v.f_mul_scalar_(b2)?.f_addcmul_(&g.f_mul_scalar(1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
-                let denom = v.f_sqrt()?.f_div_scalar(bias2.powf(0.5))?.f_add_scalar(EPS)?;
-                let _ = p.f_addcdiv_(&m.f_mul_scalar(-step_size)?, &denom)?; // p -= step_size m / denom
+                let _ = v.f_mul_scalar_(b2)?.f_addcmul_(&g.f_mul_scalar_out(&s, 1.0 - b2)?, &g)?; // v = b2 v + (1 - b2) g²
+                let _ = v.f_sqrt_out(&d)?; // denom = sqrt(v) / sqrt(bias2) + eps
+                let _ = d.f_div_scalar_(bias2.powf(0.5))?.f_add_scalar_(EPS)?;
+                let _ = p.f_addcdiv_(&m.f_mul_scalar_out(&s, -step_size)?, &d)?;
+                // p -= step_size m / denom
             }
             Ok(())
         })

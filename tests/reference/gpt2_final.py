@@ -148,14 +148,18 @@ def rendered(hs):
     return out
 
 
-def train(variant, steps, every):
+SMALL = "block_size=64, vocab_size=50304, n_layer=2, n_head=4, n_embd=64"
+
+
+def train(variant, steps, every, config=SMALL, B=4, T=32, total=256, val_steps=3):
+    """The final loop at these sizes (scripts/bench_gpt2.py times it at others): its printed
+    lines (a step line without its times), log.txt, each step's exact values and `dt` (ms)."""
     code = open(TRAIN).read()
     changes = [
-        ("total_batch_size = 524288", "total_batch_size = 256"),
-        ("B = 64 # micro batch size", "B = 4"),
-        ("T = 1024 # sequence length", "T = 32"),
-        ("model = GPT(GPTConfig(vocab_size=50304))",
-         "model = GPT(GPTConfig(block_size=64, vocab_size=50304, n_layer=2, n_head=4, n_embd=64))"),
+        ("total_batch_size = 524288", f"total_batch_size = {total}"),
+        ("B = 64 # micro batch size", f"B = {B}"),
+        ("T = 1024 # sequence length", f"T = {T}"),
+        ("model = GPT(GPTConfig(vocab_size=50304))", f"model = GPT(GPTConfig({config}))"),
         ("warmup_steps = 715", "warmup_steps = 5"),
         ("max_steps = 19073", f"max_steps = {steps}"),
         ("if step % 250 == 0 or last_step:", f"if step % {every} == 0 or last_step:"),  # val loss
@@ -163,7 +167,7 @@ def train(variant, steps, every):
          f"if (step % {every} == 0 or last_step) and (not use_compile):"),
         ("if ((step > 0 and step % 250 == 0) or last_step) and (not use_compile):",  # samples
          f"if ((step > 0 and step % {every} == 0) or last_step) and (not use_compile):"),
-        ("val_loss_steps = 20", "val_loss_steps = 3"),
+        ("val_loss_steps = 20", f"val_loss_steps = {val_steps}"),
         ("step % 5000 == 0", "step % 10 == 0"),  # checkpoints
         ('log_dir = "log"', f'log_dir = "{variant}/log"'),
     ]
@@ -192,16 +196,17 @@ def train(variant, steps, every):
         os.chdir(cwd)
         hook.remove()
         torch.set_float32_matmul_precision(precision)
-    lines = []
+    lines, dt = [], []
     for line in printed.getvalue().split("\n")[:-1]:  # a sample may hold "\n" or other breaks
         if line.startswith("step "):
             assert " | dt: " in line and line.index(" | dt: ") > line.index("| norm: "), line
+            dt.append(float(line.split(" | dt: ")[1].split("ms")[0]))
             line = line[:line.index(" | dt: ")]
         lines.append(line)
     checkpoints = sorted(f for f in os.listdir(log_dir) if f.endswith(".pt"))
     last = torch.load(os.path.join(log_dir, checkpoints[-1]), weights_only=False)
     return {"printed": lines, "log": open(os.path.join(log_dir, "log.txt")).read().splitlines(),
-            "exact": exact, "checkpoints": checkpoints,
+            "exact": exact, "checkpoints": checkpoints, "dt": dt,
             "last_checkpoint": {"step": last["step"], "val_loss": repr(last["val_loss"])}}
 
 
@@ -237,6 +242,7 @@ def main():
     out["hellaswag"] = rendered(hs)
     for variant in ["fp32", "bf16"]:
         out[variant] = train(variant, args.steps, args.eval_every)
+        del out[variant]["dt"]  # the machine's times: not a reference
     out["accum"] = accum()
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
