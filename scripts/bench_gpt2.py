@@ -8,7 +8,9 @@ the same data and the same torch (the scripts executed by tests/reference/gpt2_f
    at GPT-2 (124M) (B and T this CPU holds), float32 and bfloat16 autocast: tokens a second (the
    median step, the evaluating first and last steps left out), the ratio, whether every printed
    loss, lr and norm is the same, and the model FLOP utilization against this CPU's peak, a large
-   float32 (and bfloat16) matmul's FLOP/s measured here.
+   float32 (and bfloat16) matmul's FLOP/s measured here;
+3. llm.c's CPU train_gpt2.c (OpenMP, its fixed B=4, T=64) on our GPT-2 (124M), its model file
+   and token files written from ours: tokens a second against ours at the same size.
 
     python scripts/bench_gpt2.py target/release/makemore [STEPS]
 
@@ -104,6 +106,76 @@ def train(work, name, config, B, T, flags, variant):
     return step_ms(py["dt"]), step_ms(rs_dt), same, rs_lines
 
 
+LLMC_ORDER = [  # train_gpt2.c's parameter tensors, in its file's order, and our names for layer i
+    ("wte", "wte.weight"), ("wpe", "wpe.weight"), ("ln1w", "h.{i}.ln_1.weight"), ("ln1b", "h.{i}.ln_1.bias"),
+    ("qkvw", "h.{i}.attn.c_attn.weight"), ("qkvb", "h.{i}.attn.c_attn.bias"),
+    ("attprojw", "h.{i}.attn.c_proj.weight"), ("attprojb", "h.{i}.attn.c_proj.bias"),
+    ("ln2w", "h.{i}.ln_2.weight"), ("ln2b", "h.{i}.ln_2.bias"), ("fcw", "h.{i}.mlp.c_fc.weight"),
+    ("fcb", "h.{i}.mlp.c_fc.bias"), ("fcprojw", "h.{i}.mlp.c_proj.weight"), ("fcprojb", "h.{i}.mlp.c_proj.bias"),
+    ("lnfw", "ln_f.weight"), ("lnfb", "ln_f.bias"),
+]
+
+
+def read_safetensors(path):
+    """The float32 tensors of a .safetensors file, by name (numpy; the format is a JSON header)."""
+    import numpy as np
+    raw = open(path, "rb").read()
+    n = int.from_bytes(raw[:8], "little")
+    header, data = json.loads(raw[8:8 + n]), raw[8 + n:]
+    return {k: np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype=np.float32).reshape(v["shape"])
+            for k, v in header.items() if k != "__metadata__"}
+
+
+def llmc(work, flags):
+    """llm.c's CPU train_gpt2.c (its own B=4, T=64, OpenMP) on our GPT-2 (124M) and shards: its
+    `step N: train loss ... (took X ms)` lines, the run stopped after STEPS of them."""
+    import numpy as np
+    src = os.environ.get("LLMC", os.path.join(ROOT, "..", "shared", "reference", "llm.c"))
+    if not os.path.exists(os.path.join(src, "train_gpt2.c")):
+        return None, f"llm.c not found at {src} (set LLMC to a checkout)"
+    build = os.path.join(work, "llm.c")
+    subprocess.run(["cp", "-r", src, build], check=True)
+    subprocess.run(["make", "train_gpt2"], cwd=build, check=True, capture_output=True)
+    log = os.path.join(work, "llmc_log")  # our model at seed 1337, saved after one step (the format wants a file)
+    subprocess.run([CLI, "gpt2", "train", "--data", os.path.join(work, "shards"), "-B", "4", "-T", "64",
+                    "--total-batch-size", "256", "--max-steps", "2", "--val-steps", "1", "--log-dir", log, *flags],
+                   check=True, capture_output=True)
+    sd = read_safetensors(os.path.join(log, "model_00001", "model.safetensors"))
+    sd = {k.removeprefix("transformer."): v for k, v in sd.items()}
+    config = json.load(open(os.path.join(log, "model_00001", "config.json")))
+    L, C, Vp, maxT = config["n_layer"], config["n_embd"], config["vocab_size"], config["n_positions"]
+    header = np.zeros(256, dtype=np.int32)
+    header[:8] = [20240326, 3, maxT, 50257, L, config["n_head"], C, Vp]
+    with open(os.path.join(build, "gpt2_124M.bin"), "wb") as f:
+        f.write(header.tobytes())
+        for _, ours in LLMC_ORDER:
+            names = [ours.format(i=i) for i in range(L)] if "{i}" in ours else [ours]
+            for name in names:  # ours are Hugging Face's Conv1D (in, out); llm.c's nn.Linear (out, in)
+                t = sd[name].T if name.endswith(("attn.weight", "proj.weight", "fc.weight")) else sd[name]
+                f.write(np.ascontiguousarray(t, dtype=np.float32).tobytes())
+    data = os.path.join(build, "dev", "data", "tinyshakespeare")
+    os.makedirs(data, exist_ok=True)
+    for split in ["train", "val"]:
+        shard = sorted(n for n in os.listdir(os.path.join(work, "shards")) if split in n)[0]
+        tokens = np.load(os.path.join(work, "shards", shard))
+        head = np.zeros(256, dtype=np.int32)
+        head[:3] = [20240520, 1, len(tokens)]
+        with open(os.path.join(data, f"tiny_shakespeare_{split}.bin"), "wb") as f:
+            f.write(head.tobytes() + tokens.astype(np.uint16).tobytes())
+    proc = subprocess.Popen(["./train_gpt2"], cwd=build, stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, OMP_NUM_THREADS=str(os.cpu_count())))
+    took, first = [], None
+    for line in proc.stdout:
+        if line.startswith("step ") and "took" in line:
+            first = first or line.split("train loss ")[1].split(" ")[0]
+            took.append(float(line.split("(took ")[1].split(" ms")[0]))
+            if len(took) >= STEPS:
+                break
+    proc.kill()
+    proc.wait()
+    return statistics.median(took[1:]), f"its first loss {first}"
+
+
 def n_params(flags_lines):
     for l in flags_lines:
         if l.startswith("num decayed parameter tensors"):
@@ -131,6 +203,15 @@ def main():
             flops = 6 * n_params(lines) * tokens / (rs_ms / 1e3)  # 6 N per token, attention left out
             rows.append(f"| {name}, B={B}, T={T} | {variant} | {tokens / py_ms * 1e3:,.0f} | {tokens / rs_ms * 1e3:,.0f} "
                         f"| {py_ms / rs_ms:.2f}x | {'yes' if equal else 'NO'} | {flops / peaks[variant] * 100:.1f}% |")
+    print("bench-gpt2: llm.c's train_gpt2.c", file=sys.stderr)
+    ms, why = llmc(work, SIZES[1][4])  # why: where it is missing, or its first loss
+    d12 = next(r for r in rows if r.startswith("| GPT-2 124M") and "| fp32 |" in r)
+    if ms is None:
+        rows.append(f"| GPT-2 124M (d12), B=4, T=64 | fp32 | llm.c train_gpt2.c: {why} | | | | |")
+    else:
+        ours = float(d12.split(" | ")[3].replace(",", ""))
+        rows.append(f"| GPT-2 124M (d12), B=4, T=64 | fp32, llm.c train_gpt2.c (OpenMP) | {256 / ms * 1e3:,.0f} (llm.c) "
+                    f"| {ours:,.0f} | {ours / (256 / ms * 1e3):.2f}x | ({why}; its AdamW, no clipping) | |")
     print(f"\nCPU peak (a 2048^2 matmul, best of 5): float32 {peaks['fp32'] / 1e9:,.0f} GFLOP/s, "
           f"bfloat16 {peaks['bf16'] / 1e9:,.0f} GFLOP/s\n")
     print("| prepare (tiny Shakespeare x 8, %.1f MB) | fineweb.py MB/s | makemore MB/s | ratio | same shards |" % mb)
