@@ -7,7 +7,7 @@ PORT ?= 8888
 # kernels): scripts/cpu_pins.py says which variables and why; a value already set wins.
 $(foreach pin,$(shell python3 scripts/cpu_pins.py),$(eval export $(pin)))
 
-.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench bench-bpe bench-gpt2 site clean-evcxr
+.PHONY: setup data lab notebooks test reference reference-full test-rust lint test-cargo test-notebooks test-kernel test-portable test-browser test-site bench bench-bpe bench-gpt2 check-hf site clean-evcxr
 
 ## setup: .venv (torch 2.13, JupyterLab), evcxr_jupyter 0.22.0, data/names.txt, the kernel, pre-warm
 setup:
@@ -161,6 +161,17 @@ site:
 bench: setup reference
 	bash scripts/bench.sh
 	@$(MAKE) --no-print-directory bench-bpe bench-gpt2
+
+## check-hf: Hugging Face's transformers (installed into .venv here, not by setup) loads a GPT-2
+##   checkpoint `makemore gpt2 train` writes, with the lecture's GPT's logits
+check-hf: setup data/tinyshakespeare.txt $(NANOGPT) $(NANOGPT_LAST)
+	$(PY) -m pip install -q --disable-pip-version-check transformers==5.25.0
+	cargo build --release --quiet --bin makemore --bin makemore-torch
+	rm -rf target/hf_check
+	target/release/makemore gpt2 prepare -i data/tinyshakespeare.txt -o target/hf_check/shards --shard-size 100000
+	target/release/makemore gpt2 train --data target/hf_check/shards --log-dir target/hf_check/log -B 4 -T 32 \
+	  --total-batch-size 128 --max-steps 2 --val-steps 1 --n-layer 2 --n-head 4 --n-embd 64 --block-size 64 > /dev/null
+	$(PY) tests/reference/hf_check.py target/hf_check/log/model_00001
 
 ## bench-gpt2: `makemore gpt2 prepare` and `train` against build-nanogpt's fineweb.py and final
 ##   train_gpt2.py, side by side (MB/s, tok/s, the same lines, MFU against this CPU's matmul peak)
